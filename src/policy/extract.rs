@@ -1,0 +1,76 @@
+//! Extractors: the policy handle for handlers.
+
+use std::future::{Ready, ready};
+use std::ops::Deref;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+
+use super::CookiePolicy;
+use super::error::ErrorBody;
+
+/// The cookie policy of the request, put there by
+/// [`CookiePolicyLayer`](super::CookiePolicyLayer).
+///
+/// Dereferences to [`CookiePolicy`], so a handler writes
+/// `policy.cookie("username", "alice")?`.
+///
+/// ```
+/// use actix_web::{HttpResponse, get};
+/// use cookie_policy::policy::{CookieError, Policy};
+///
+/// #[get("/login")]
+/// async fn login(policy: Policy) -> Result<HttpResponse, CookieError> {
+///     Ok(HttpResponse::Ok().cookie(policy.cookie("username", "alice")?).finish())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Policy(pub(crate) Arc<CookiePolicy>);
+
+impl Deref for Policy {
+    type Target = CookiePolicy;
+
+    fn deref(&self) -> &CookiePolicy {
+        &self.0
+    }
+}
+
+impl Policy {
+    /// The shared policy itself.
+    pub fn shared(&self) -> &Arc<CookiePolicy> {
+        &self.0
+    }
+}
+
+impl FromRequest for Policy {
+    type Error = PolicyLayerMissing;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req.extensions().get::<Policy>().cloned().ok_or_else(|| {
+            log::error!("{PolicyLayerMissing}");
+            PolicyLayerMissing
+        }))
+    }
+}
+
+/// A handler asked for the [`Policy`] of a request that did not pass through
+/// [`CookiePolicyLayer`](super::CookiePolicyLayer). Answers 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the cookie policy middleware is not registered for this route: add `.wrap(CookiePolicyLayer::new(policy))` to the App or scope"
+)]
+pub struct PolicyLayerMissing;
+
+impl ResponseError for PolicyLayerMissing {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        ErrorBody::one("policy_layer_missing", &["server"], self.to_string())
+            .respond(self.status_code())
+    }
+}

@@ -1,0 +1,233 @@
+//! The cookie grammar of RFC 6265bis §4.1.1, as byte tables.
+//!
+//! Hand-written on purpose: these few tables *are* the standard this crate
+//! enforces, and both directions (the inbound parser and the outbound checker)
+//! share them. A lookup table keeps each check to one load per byte.
+
+/// `tchar` of RFC 9110 §5.6.2: the bytes allowed in a cookie name (rule R1).
+const fn token_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+}
+
+/// `cookie-octet`: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E (rule R2).
+const fn cookie_octet_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E);
+        b += 1;
+    }
+    t
+}
+
+/// `av-octet`: any CHAR except CTLs or `;` (rule R4).
+const fn av_octet_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(b, 0x20..=0x3A | 0x3C..=0x7E);
+        b += 1;
+    }
+    t
+}
+
+static TOKEN: [bool; 256] = token_table();
+static COOKIE_OCTET: [bool; 256] = cookie_octet_table();
+static AV_OCTET: [bool; 256] = av_octet_table();
+
+/// Where a byte breaks the grammar: its position and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadByte {
+    /// Zero-based offset of the byte in the checked string.
+    pub index: usize,
+    /// The byte itself.
+    pub byte: u8,
+}
+
+impl std::fmt::Display for BadByte {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.byte {
+            0x21..=0x7E => write!(
+                f,
+                "byte 0x{:02X} ('{}') at position {}",
+                self.byte, self.byte as char, self.index
+            ),
+            b' ' => write!(f, "byte 0x20 (space) at position {}", self.index),
+            _ => write!(f, "byte 0x{:02X} at position {}", self.byte, self.index),
+        }
+    }
+}
+
+fn first_bad(s: &[u8], table: &[bool; 256]) -> Option<BadByte> {
+    s.iter()
+        .position(|&b| !table[b as usize])
+        .map(|index| BadByte {
+            index,
+            byte: s[index],
+        })
+}
+
+/// Checks a cookie name against `token` (R1). An empty name is reported as
+/// `Err(None)`; a bad byte as `Err(Some(..))`.
+pub fn check_name(name: &[u8]) -> Result<(), Option<BadByte>> {
+    if name.is_empty() {
+        return Err(None);
+    }
+    match first_bad(name, &TOKEN) {
+        None => Ok(()),
+        Some(bad) => Err(Some(bad)),
+    }
+}
+
+/// Checks a cookie value against `*cookie-octet / ( DQUOTE *cookie-octet DQUOTE )` (R2).
+pub fn check_value(value: &[u8]) -> Result<(), BadByte> {
+    let (inner, offset) = match value {
+        [b'"', inner @ .., b'"'] => (inner, 1),
+        _ => (value, 0),
+    };
+    match first_bad(inner, &COOKIE_OCTET) {
+        None => Ok(()),
+        Some(bad) => Err(BadByte {
+            index: bad.index + offset,
+            byte: bad.byte,
+        }),
+    }
+}
+
+/// Checks an attribute value against `*av-octet` (R4).
+pub fn check_attribute_value(value: &[u8]) -> Result<(), BadByte> {
+    match first_bad(value, &AV_OCTET) {
+        None => Ok(()),
+        Some(bad) => Err(bad),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tchar_is_a_name_byte_and_nothing_else_is() {
+        let tchars =
+            b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        for b in 0u8..=255 {
+            assert_eq!(
+                check_name(&[b]).is_ok(),
+                tchars.contains(&b),
+                "byte {b:#04x}"
+            );
+        }
+    }
+
+    #[test]
+    fn cookie_octets_exclude_space_quote_comma_semicolon_backslash_and_non_ascii() {
+        for b in 0u8..=255 {
+            let allowed = (0x21..=0x7E).contains(&b) && !matches!(b, b'"' | b',' | b';' | b'\\');
+            assert_eq!(check_value(&[b]).is_ok(), allowed, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn one_pair_of_quotes_around_the_whole_value_is_allowed() {
+        assert_eq!(check_value(b"\"abc\""), Ok(()));
+        assert_eq!(check_value(b"\"\""), Ok(()));
+        assert_eq!(
+            check_value(b"\"a\"b\""),
+            Err(BadByte {
+                index: 2,
+                byte: b'"'
+            })
+        );
+        assert_eq!(
+            check_value(b"\"abc"),
+            Err(BadByte {
+                index: 0,
+                byte: b'"'
+            })
+        );
+    }
+
+    #[test]
+    fn empty_name_is_refused_and_empty_value_is_allowed() {
+        assert_eq!(check_name(b""), Err(None));
+        assert_eq!(check_value(b""), Ok(()));
+    }
+
+    #[test]
+    fn attribute_values_refuse_controls_and_semicolons_only() {
+        assert!(check_attribute_value(b"/a b,c\"d").is_ok());
+        assert_eq!(
+            check_attribute_value(b"/a;b"),
+            Err(BadByte {
+                index: 2,
+                byte: b';'
+            })
+        );
+        assert_eq!(
+            check_attribute_value(b"/\r"),
+            Err(BadByte {
+                index: 1,
+                byte: b'\r'
+            })
+        );
+        assert_eq!(
+            check_attribute_value("/é".as_bytes()),
+            Err(BadByte {
+                index: 1,
+                byte: 0xC3
+            })
+        );
+    }
+
+    #[test]
+    fn bad_bytes_are_described_readably() {
+        assert_eq!(
+            BadByte {
+                index: 3,
+                byte: b';'
+            }
+            .to_string(),
+            "byte 0x3B (';') at position 3"
+        );
+        assert_eq!(
+            BadByte {
+                index: 0,
+                byte: b' '
+            }
+            .to_string(),
+            "byte 0x20 (space) at position 0"
+        );
+        assert_eq!(
+            BadByte {
+                index: 1,
+                byte: b'\n'
+            }
+            .to_string(),
+            "byte 0x0A at position 1"
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! The middleware: hands the policy to every request, then applies it to
+//! every `Set-Cookie` of the response.
+//!
+//! This is the single place where the policy meets the traffic; each step of
+//! the flow lives in its own module (`outbound` for `Set-Cookie`).
+
+use std::future::{Ready, ready};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::StatusCode;
+use actix_web::{Error, HttpMessage};
+use futures_util::future::LocalBoxFuture;
+
+use super::error::{CookieError, ErrorBody};
+use super::extract::Policy;
+use super::{CookiePolicy, OnViolation, outbound};
+
+/// The cookie policy middleware: `App::new().wrap(CookiePolicyLayer::new(policy))`.
+///
+/// On the way in it attaches the policy to the request, for the
+/// [`Policy`] extractor. On the way out it fills every `Set-Cookie` header's
+/// unset attributes from the policy, checks the rules, and writes each header
+/// in canonical form. A cookie that breaks a rule is never sent: the response
+/// becomes a 500 error (`on_violation = "reject"`, the default) or loses that
+/// cookie (`"drop"`); either way the violation is logged at error level.
+///
+/// ```
+/// use actix_web::{App, HttpResponse, cookie::Cookie, test, web};
+/// use cookie_policy::policy::{CookiePolicy, CookiePolicyLayer};
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = test::init_service(
+///     App::new()
+///         .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+///         .route("/", web::get().to(|| async {
+///             HttpResponse::Ok().cookie(Cookie::new("token", "abc123")).finish()
+///         })),
+/// )
+/// .await;
+/// let res = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+/// assert_eq!(
+///     res.headers().get("set-cookie").unwrap(),
+///     "token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"
+/// );
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct CookiePolicyLayer {
+    policy: Arc<CookiePolicy>,
+}
+
+impl CookiePolicyLayer {
+    /// A middleware applying `policy`.
+    pub fn new(policy: CookiePolicy) -> Self {
+        Self::from(Arc::new(policy))
+    }
+
+    /// The policy this middleware applies.
+    pub fn policy(&self) -> &Arc<CookiePolicy> {
+        &self.policy
+    }
+}
+
+impl From<Arc<CookiePolicy>> for CookiePolicyLayer {
+    fn from(policy: Arc<CookiePolicy>) -> Self {
+        Self { policy }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for CookiePolicyLayer
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = CookiePolicyMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(CookiePolicyMiddleware {
+            service: Rc::new(service),
+            policy: Policy(self.policy.clone()),
+        }))
+    }
+}
+
+/// The service [`CookiePolicyLayer`] wraps around the app; not used directly.
+#[doc(hidden)]
+pub struct CookiePolicyMiddleware<S> {
+    service: Rc<S>,
+    policy: Policy,
+}
+
+impl<S, B> Service<ServiceRequest> for CookiePolicyMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        req.extensions_mut().insert(self.policy.clone());
+        let policy = self.policy.clone();
+        let fut = self.service.call(req);
+        Box::pin(async move { Ok(finish(&policy, fut.await?)) })
+    }
+}
+
+/// The way out: applies the policy to the response's cookies and turns a
+/// cookie violation into the error response the policy asks for.
+fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
+    let config = policy.config();
+    let drop_mode = config.on_violation == OnViolation::Drop;
+    let errors = outbound::apply(policy, res.headers_mut(), drop_mode);
+    let verb = if drop_mode { "dropped" } else { "refused" };
+    for e in &errors {
+        log::error!(
+            "{verb} Set-Cookie on {} {}: {e}",
+            res.request().method(),
+            res.request().path()
+        );
+    }
+    if !errors.is_empty() && !drop_mode {
+        return res
+            .into_response(violation_response(config.explain_violations, &errors))
+            .map_into_right_body();
+    }
+    // A handler returned a CookieError (for example from `policy.cookie(..)?`):
+    // its response has the generic body; log the detail and explain if asked.
+    if let Some(e) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<CookieError>())
+    {
+        log::error!(
+            "refused cookie on {} {}: {e}",
+            res.request().method(),
+            res.request().path()
+        );
+        if config.explain_violations {
+            let body = violation_response(true, std::slice::from_ref(e));
+            return res.into_response(body).map_into_right_body();
+        }
+    }
+    res.map_into_left_body()
+}
+
+fn violation_response(explain: bool, errors: &[CookieError]) -> actix_web::HttpResponse {
+    let body = if explain {
+        ErrorBody {
+            detail: errors
+                .iter()
+                .flat_map(|e| e.detailed_body().detail)
+                .collect(),
+        }
+    } else {
+        CookieError::generic_body()
+    };
+    body.respond(StatusCode::INTERNAL_SERVER_ERROR)
+}

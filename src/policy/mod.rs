@@ -1,0 +1,698 @@
+//! The typed cookie policy and the layer that applies it.
+//!
+//! [`CookiePolicy`] says how every cookie of the app is written: Max-Age,
+//! HttpOnly, Secure, SameSite, Path, Domain, Partitioned and Priority, with
+//! per-cookie overrides. It is deserialized from the `[cookies]` table of the
+//! configuration (or built in code from a [`CookiePolicyConfig`]), validated
+//! once, and then shared by:
+//!
+//! - [`CookiePolicy::cookie`] and [`CookiePolicy::removal`], which build
+//!   `actix_web::cookie::Cookie`s with the policy's attributes for a name;
+//! - the middleware [`CookiePolicyLayer`], which hands the policy to every
+//!   handler (through the [`Policy`] extractor) and, on the way out, fills in
+//!   and checks every `Set-Cookie` header the app writes, including cookies a
+//!   handler built by hand.
+//!
+//! ```
+//! use cookie_policy::policy::{CookiePolicy, CookiePolicyConfig, SameSite};
+//!
+//! let policy = CookiePolicy::new(CookiePolicyConfig {
+//!     same_site: SameSite::Strict,
+//!     ..CookiePolicyConfig::default()
+//! })?;
+//! let cookie = policy.cookie("username", "alice")?;
+//! assert_eq!(cookie.to_string(), "username=alice; HttpOnly; SameSite=Strict; Secure; Path=/");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod error;
+pub mod extract;
+pub mod grammar;
+pub mod middleware;
+pub mod outbound;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use actix_web::cookie::{self, Cookie, time::Duration, time::OffsetDateTime};
+use serde::{Deserialize, Serialize};
+
+pub use error::{CookieError, PolicyConfigError, ViolationKind};
+pub use extract::Policy;
+pub use middleware::CookiePolicyLayer;
+pub use outbound::SetCookie;
+
+/// The longest lifetime a user agent keeps a cookie: 400 days
+/// (RFC 6265bis §5.5, rule R12).
+pub const MAX_LIFETIME_SECONDS: u32 = 34_560_000;
+
+/// The most octets of one attribute value that a user agent keeps (rule R4).
+pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1024;
+
+/// The `SameSite` attribute (rules R10, R14).
+///
+/// Written in configuration in lower case (`"lax"`); the capitalised spelling
+/// of the header (`"Lax"`) is accepted too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SameSite {
+    /// Sent only with same-site requests.
+    #[serde(alias = "Strict")]
+    Strict,
+    /// Sent with same-site requests and top-level cross-site navigations.
+    #[serde(alias = "Lax")]
+    Lax,
+    /// Sent with every request; requires `Secure` (rule R10).
+    #[serde(alias = "None")]
+    None,
+}
+
+impl SameSite {
+    /// The attribute value as written in `Set-Cookie`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Strict => "Strict",
+            SameSite::Lax => "Lax",
+            SameSite::None => "None",
+        }
+    }
+}
+
+impl From<SameSite> for cookie::SameSite {
+    fn from(value: SameSite) -> Self {
+        match value {
+            SameSite::Strict => cookie::SameSite::Strict,
+            SameSite::Lax => cookie::SameSite::Lax,
+            SameSite::None => cookie::SameSite::None,
+        }
+    }
+}
+
+/// The Chromium `Priority` attribute (rule R15), an eviction hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    /// Evicted first.
+    #[serde(alias = "Low")]
+    Low,
+    /// The user agent's default.
+    #[serde(alias = "Medium")]
+    Medium,
+    /// Evicted last.
+    #[serde(alias = "High")]
+    High,
+}
+
+impl Priority {
+    /// The attribute value as written in `Set-Cookie`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Medium => "Medium",
+            Priority::High => "High",
+        }
+    }
+}
+
+/// How long a cookie lives.
+///
+/// In configuration: a whole number of seconds (`max_age = 3600`), or the
+/// string `"session"` for a cookie without `Max-Age` that ends with the
+/// browser session (the default, as OWASP asks for session identifiers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lifetime {
+    /// No `Max-Age`: the cookie ends with the browser session.
+    #[default]
+    Session,
+    /// `Max-Age` of this many seconds, at most [`MAX_LIFETIME_SECONDS`].
+    Seconds(u32),
+}
+
+impl Lifetime {
+    /// The `Max-Age` in seconds, or `None` for a session cookie.
+    pub fn seconds(self) -> Option<u32> {
+        match self {
+            Lifetime::Session => None,
+            Lifetime::Seconds(s) => Some(s),
+        }
+    }
+}
+
+impl Serialize for Lifetime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Lifetime::Session => serializer.serialize_str("session"),
+            Lifetime::Seconds(s) => serializer.serialize_u32(*s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Lifetime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Lifetime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "a number of seconds from 1 to {MAX_LIFETIME_SECONDS}, or \"session\""
+                )
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Lifetime, E> {
+                match u32::try_from(v) {
+                    Ok(s) if (1..=MAX_LIFETIME_SECONDS).contains(&s) => Ok(Lifetime::Seconds(s)),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Lifetime, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Lifetime, E> {
+                if v == "session" {
+                    return Ok(Lifetime::Session);
+                }
+                // Environment variables arrive as strings when they do not parse as numbers.
+                match v.parse::<u64>() {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// What the layer does with a `Set-Cookie` the app wrote against the rules.
+///
+/// No setting lets a violating cookie reach the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnViolation {
+    /// Replace the whole response with a 500 error naming the cookie and the
+    /// rule (the default: a broken cookie is a bug to fix, not to hide).
+    #[default]
+    Reject,
+    /// Remove the offending `Set-Cookie`, send the rest of the response, and
+    /// log the violation at error level.
+    Drop,
+}
+
+/// The `[cookies]` table of the configuration: the policy as written.
+///
+/// Every field has a secure default, so an empty table is a secure policy.
+/// Turn it into a usable [`CookiePolicy`] with [`CookiePolicy::new`], which
+/// validates it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CookiePolicyConfig {
+    /// `Max-Age` for cookies that set neither `Max-Age` nor `Expires`.
+    /// Default: `"session"` (no `Max-Age`).
+    pub max_age: Lifetime,
+    /// Write `HttpOnly`, hiding the cookie from scripts. Default: `true`.
+    pub http_only: bool,
+    /// Write `Secure`, sending the cookie over HTTPS only. Default: `true`
+    /// (the development profile turns it off). The production profile refuses
+    /// `false` unless `allow_insecure_in_production` is set.
+    pub secure: bool,
+    /// The `SameSite` attribute, always written (rule R14). Default: `lax`.
+    pub same_site: SameSite,
+    /// The `Path` attribute; must start with `/`. Default: `"/"`.
+    pub path: String,
+    /// The `Domain` attribute. Default: none, a host-only cookie.
+    pub domain: Option<String>,
+    /// Write `Partitioned` (CHIPS); requires `secure`. Default: `false`.
+    pub partitioned: bool,
+    /// The `Priority` attribute (`low`, `medium`, `high`). Default: none.
+    pub priority: Option<Priority>,
+    /// What to do with a cookie the app writes against the rules. Default: `reject`.
+    pub on_violation: OnViolation,
+    /// Put the cookie and the rule in the body of a 500 caused by a cookie
+    /// violation. Default: `false` (a generic body; the log always has the
+    /// detail); the development profile turns it on.
+    pub explain_violations: bool,
+    /// Let the production profile start with cookies that are not `Secure`.
+    /// Default: `false`.
+    pub allow_insecure_in_production: bool,
+    /// Per-cookie overrides, keyed by cookie name: `[cookies.overrides.<name>]`.
+    pub overrides: BTreeMap<String, CookieOverride>,
+}
+
+impl Default for CookiePolicyConfig {
+    fn default() -> Self {
+        Self {
+            max_age: Lifetime::Session,
+            http_only: true,
+            secure: true,
+            same_site: SameSite::Lax,
+            path: "/".to_owned(),
+            domain: None,
+            partitioned: false,
+            priority: None,
+            on_violation: OnViolation::Reject,
+            explain_violations: false,
+            allow_insecure_in_production: false,
+            overrides: BTreeMap::new(),
+        }
+    }
+}
+
+/// One cookie's exceptions to the policy: `[cookies.overrides.<name>]`.
+///
+/// Each field left out takes the policy's value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CookieOverride {
+    /// `Max-Age` for this cookie, or `"session"`.
+    pub max_age: Option<Lifetime>,
+    /// `HttpOnly` for this cookie.
+    pub http_only: Option<bool>,
+    /// `Secure` for this cookie.
+    pub secure: Option<bool>,
+    /// `SameSite` for this cookie.
+    pub same_site: Option<SameSite>,
+    /// `Path` for this cookie.
+    pub path: Option<String>,
+    /// `Domain` for this cookie.
+    pub domain: Option<String>,
+    /// `Partitioned` for this cookie.
+    pub partitioned: Option<bool>,
+    /// `Priority` for this cookie.
+    pub priority: Option<Priority>,
+}
+
+/// The attributes the policy writes for one cookie name: its override, if
+/// any, over the policy's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieAttributes {
+    /// `Max-Age`, or a session cookie.
+    pub max_age: Lifetime,
+    /// `HttpOnly`.
+    pub http_only: bool,
+    /// `Secure`.
+    pub secure: bool,
+    /// `SameSite`.
+    pub same_site: SameSite,
+    /// `Path`.
+    pub path: String,
+    /// `Domain`, without a leading dot; `None` for a host-only cookie.
+    pub domain: Option<String>,
+    /// `Partitioned`.
+    pub partitioned: bool,
+    /// `Priority`.
+    pub priority: Option<Priority>,
+}
+
+impl CookieAttributes {
+    fn from_config(c: &CookiePolicyConfig) -> Self {
+        Self {
+            max_age: c.max_age,
+            http_only: c.http_only,
+            secure: c.secure,
+            same_site: c.same_site,
+            path: c.path.clone(),
+            domain: c.domain.clone(),
+            partitioned: c.partitioned,
+            priority: c.priority,
+        }
+    }
+
+    fn with_override(&self, o: &CookieOverride) -> Self {
+        Self {
+            max_age: o.max_age.unwrap_or(self.max_age),
+            http_only: o.http_only.unwrap_or(self.http_only),
+            secure: o.secure.unwrap_or(self.secure),
+            same_site: o.same_site.unwrap_or(self.same_site),
+            path: o.path.clone().unwrap_or_else(|| self.path.clone()),
+            domain: o.domain.clone().or_else(|| self.domain.clone()),
+            partitioned: o.partitioned.unwrap_or(self.partitioned),
+            priority: o.priority.or(self.priority),
+        }
+    }
+
+    /// Checks these attributes against the rules a configuration can break,
+    /// normalizing a leading dot of `Domain` (R6). `key` is the configuration
+    /// key the attributes came from, for the error message.
+    fn validate(&mut self, key: &str) -> Result<(), PolicyConfigError> {
+        let err = |field: &str, message: String| PolicyConfigError {
+            key: format!("{key}.{field}"),
+            message,
+        };
+        if let Err((kind, message)) = outbound::check_path(&self.path) {
+            return Err(err("path", format!("{message} ({})", kind.rule())));
+        }
+        if let Some(domain) = &self.domain {
+            match outbound::normalize_domain(domain) {
+                Ok(d) => self.domain = Some(d),
+                Err(message) => return Err(err("domain", format!("{message} (R6)"))),
+            }
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Err(err(
+                "same_site",
+                "same_site = \"none\" requires secure = true, or browsers ignore the cookie (R10)"
+                    .to_owned(),
+            ));
+        }
+        if self.partitioned && !self.secure {
+            return Err(err(
+                "partitioned",
+                "partitioned = true requires secure = true, or browsers ignore the cookie (R11)"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The validated cookie policy.
+///
+/// Build it with [`CookiePolicy::new`] from a [`CookiePolicyConfig`], or
+/// deserialize it directly from the `[cookies]` table (validation errors then
+/// surface as deserialization errors naming the key).
+/// [`CookiePolicy::default`] is the secure default policy.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "CookiePolicyConfig")]
+pub struct CookiePolicy {
+    config: CookiePolicyConfig,
+    defaults: CookieAttributes,
+    overrides: HashMap<String, CookieAttributes>,
+}
+
+impl Default for CookiePolicy {
+    fn default() -> Self {
+        // The default configuration is valid by construction (tested below).
+        let config = CookiePolicyConfig::default();
+        Self {
+            defaults: CookieAttributes::from_config(&config),
+            overrides: HashMap::new(),
+            config,
+        }
+    }
+}
+
+impl TryFrom<CookiePolicyConfig> for CookiePolicy {
+    type Error = PolicyConfigError;
+
+    fn try_from(config: CookiePolicyConfig) -> Result<Self, Self::Error> {
+        Self::new(config)
+    }
+}
+
+impl Serialize for CookiePolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.config.serialize(serializer)
+    }
+}
+
+impl CookiePolicy {
+    /// Validates a configuration and resolves every override against the
+    /// defaults, so that the layer does no merging per request.
+    ///
+    /// Fails, naming the key, on an override name that is not an RFC token
+    /// (R1), a path not starting with `/` (R5), a domain that is not a plain
+    /// host name (R6), `SameSite=None` or `Partitioned` without `Secure` (R10,
+    /// R11).
+    pub fn new(config: CookiePolicyConfig) -> Result<Self, PolicyConfigError> {
+        let mut defaults = CookieAttributes::from_config(&config);
+        defaults.validate("cookies")?;
+        let mut overrides = HashMap::with_capacity(config.overrides.len());
+        for (name, o) in &config.overrides {
+            let key = format!("cookies.overrides.{name}");
+            if let Err(e) = outbound::check_name(name) {
+                return Err(PolicyConfigError {
+                    key,
+                    message: e.explanation(),
+                });
+            }
+            let mut attrs = defaults.with_override(o);
+            attrs.validate(&key)?;
+            overrides.insert(name.clone(), attrs);
+        }
+        Ok(Self {
+            config,
+            defaults,
+            overrides,
+        })
+    }
+
+    /// The configuration this policy was built from.
+    pub fn config(&self) -> &CookiePolicyConfig {
+        &self.config
+    }
+
+    /// The attributes the policy writes for the cookie `name`.
+    pub fn attributes(&self, name: &str) -> &CookieAttributes {
+        self.overrides.get(name).unwrap_or(&self.defaults)
+    }
+
+    /// Whether any cookie this policy writes may go out without `Secure`.
+    pub fn allows_insecure_cookies(&self) -> bool {
+        !self.defaults.secure || self.overrides.values().any(|a| !a.secure)
+    }
+
+    /// Builds the cookie `name=value` with every attribute the policy gives
+    /// that name.
+    ///
+    /// Refuses a name that is not an RFC 9110 token (R1) or a value with a
+    /// byte outside `cookie-octet` (R2), naming the cookie and the byte; the
+    /// error answers 500 if a handler returns it. Attributes set on the
+    /// returned cookie afterwards (for example `set_max_age`) win over the
+    /// policy. `Partitioned` and `Priority`, which `actix_web::cookie` cannot
+    /// express, are added by [`CookiePolicyLayer`] on the way out.
+    pub fn cookie<'c>(
+        &self,
+        name: impl Into<std::borrow::Cow<'c, str>>,
+        value: impl Into<std::borrow::Cow<'c, str>>,
+    ) -> Result<Cookie<'c>, CookieError> {
+        let (name, value) = (name.into(), value.into());
+        outbound::check_name(&name)?;
+        outbound::check_value(&name, &value)?;
+        let attrs = self.attributes(&name);
+        let mut cookie = Cookie::new(name, value);
+        self.apply(&mut cookie, attrs);
+        if let Some(seconds) = attrs.max_age.seconds() {
+            cookie.set_max_age(Duration::seconds(i64::from(seconds)));
+        }
+        Ok(cookie)
+    }
+
+    /// Builds the removal cookie for `name`: an empty value, `Max-Age=0` and
+    /// `Expires` in 1970, with the same `Path`, `Domain`, `Secure`,
+    /// `SameSite` (and, on the way out, `Partitioned`) that the policy
+    /// writes the cookie with, so that the browser matches and removes it.
+    pub fn removal<'c>(
+        &self,
+        name: impl Into<std::borrow::Cow<'c, str>>,
+    ) -> Result<Cookie<'c>, CookieError> {
+        let name = name.into();
+        outbound::check_name(&name)?;
+        let attrs = self.attributes(&name);
+        let mut cookie = Cookie::new(name, "");
+        self.apply(&mut cookie, attrs);
+        cookie.set_max_age(Duration::ZERO);
+        cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
+        Ok(cookie)
+    }
+
+    fn apply(&self, cookie: &mut Cookie<'_>, attrs: &CookieAttributes) {
+        cookie.set_path(attrs.path.clone());
+        if let Some(domain) = &attrs.domain {
+            cookie.set_domain(domain.clone());
+        }
+        cookie.set_secure(attrs.secure);
+        cookie.set_http_only(attrs.http_only);
+        cookie.set_same_site(cookie::SameSite::from(attrs.same_site));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(toml_src: &str) -> Result<CookiePolicy, String> {
+        use figment::providers::Format;
+        figment::Figment::from(figment::providers::Toml::string(toml_src))
+            .extract::<CookiePolicy>()
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_default_policy_is_the_secure_one_and_is_valid() {
+        let p = CookiePolicy::default();
+        assert_eq!(
+            CookiePolicy::new(CookiePolicyConfig::default()),
+            Ok(p.clone())
+        );
+        let a = p.attributes("anything");
+        assert_eq!(a.max_age, Lifetime::Session);
+        assert!(a.http_only && a.secure && !a.partitioned);
+        assert_eq!(a.same_site, SameSite::Lax);
+        assert_eq!(a.path, "/");
+        assert_eq!(a.domain, None);
+        assert_eq!(a.priority, None);
+    }
+
+    #[test]
+    fn cookie_carries_every_attribute_of_the_policy() {
+        let p = policy("max_age = 60\nsame_site = \"strict\"\ndomain = \"example.com\"").unwrap();
+        let c = p.cookie("a", "b").unwrap();
+        assert_eq!(
+            c.to_string(),
+            "a=b; HttpOnly; SameSite=Strict; Secure; Path=/; Domain=example.com; Max-Age=60"
+        );
+    }
+
+    #[test]
+    fn an_override_wins_over_the_defaults_for_its_cookie_only() {
+        let p = policy(
+            "[overrides.theme]\nhttp_only = false\nmax_age = 3600\npath = \"/app\"\nsame_site = \"Strict\"",
+        )
+        .unwrap();
+        assert_eq!(
+            p.cookie("theme", "dark").unwrap().to_string(),
+            "theme=dark; SameSite=Strict; Secure; Path=/app; Max-Age=3600"
+        );
+        assert_eq!(
+            p.cookie("other", "x").unwrap().to_string(),
+            "other=x; HttpOnly; SameSite=Lax; Secure; Path=/"
+        );
+    }
+
+    #[test]
+    fn an_override_can_make_a_cookie_a_session_cookie_again() {
+        let p = policy("max_age = 60\n[overrides.sid]\nmax_age = \"session\"").unwrap();
+        assert_eq!(p.attributes("sid").max_age, Lifetime::Session);
+        assert_eq!(p.cookie("sid", "1").unwrap().max_age(), None);
+    }
+
+    #[test]
+    fn per_call_attributes_win_over_the_policy() {
+        let p = CookiePolicy::default();
+        let mut c = p.cookie("mycookie", "cookievalue").unwrap();
+        c.set_max_age(Duration::seconds(1800));
+        c.set_same_site(cookie::SameSite::Strict);
+        assert_eq!(
+            c.to_string(),
+            "mycookie=cookievalue; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=1800"
+        );
+    }
+
+    #[test]
+    fn cookie_refuses_a_bad_name_naming_the_byte() {
+        let e = CookiePolicy::default()
+            .cookie("user name", "x")
+            .unwrap_err();
+        assert_eq!(e.kind(), ViolationKind::InvalidName);
+        assert_eq!(
+            e.to_string(),
+            "cookie `user name`: byte 0x20 (space) at position 4 is not allowed in a cookie name, which must be an RFC 9110 token (R1)"
+        );
+        let e = CookiePolicy::default().cookie("", "x").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cookie ``: a cookie name must not be empty (R1)"
+        );
+    }
+
+    #[test]
+    fn cookie_refuses_a_bad_value_naming_the_byte() {
+        let e = CookiePolicy::default()
+            .cookie("a", "x; Domain=evil.example")
+            .unwrap_err();
+        assert_eq!(e.kind(), ViolationKind::InvalidValue);
+        assert_eq!(
+            e.to_string(),
+            "cookie `a`: byte 0x3B (';') at position 1 is not allowed in a cookie value; encode the value, for example as base64url (R2)"
+        );
+        for bad in ["a\r\nb", "a b", "a,b", "a\\b", "a\"b", "é"] {
+            assert!(CookiePolicy::default().cookie("a", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn removal_matches_the_cookie_it_removes() {
+        let p = policy(
+            "same_site = \"none\"\n[overrides.sid]\npath = \"/app\"\ndomain = \".example.com\"\npartitioned = true",
+        )
+        .unwrap();
+        assert_eq!(
+            p.removal("sid").unwrap().to_string(),
+            "sid=; HttpOnly; SameSite=None; Secure; Path=/app; Domain=example.com; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+    }
+
+    #[test]
+    fn a_leading_dot_in_domain_is_normalized() {
+        let p = policy("domain = \".Example.com\"").unwrap();
+        assert_eq!(p.attributes("x").domain.as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn invalid_configurations_are_refused_naming_the_key() {
+        let cases = [
+            (
+                "path = \"app\"",
+                "cookies.path: a path must start with '/', got \"app\" (R5)",
+            ),
+            (
+                "same_site = \"none\"\nsecure = false",
+                "cookies.same_site: same_site = \"none\" requires secure = true, or browsers ignore the cookie (R10)",
+            ),
+            (
+                "[overrides.x]\npartitioned = true\nsecure = false",
+                "cookies.overrides.x.partitioned: partitioned = true requires secure = true, or browsers ignore the cookie (R11)",
+            ),
+            (
+                "[overrides.\"a b\"]\nsecure = true",
+                "cookies.overrides.a b: byte 0x20 (space) at position 1 is not allowed in a cookie name, which must be an RFC 9110 token (R1)",
+            ),
+            (
+                "domain = \"example.com:8080\"",
+                "cookies.domain: a domain must be a plain host name of letters, digits, '-' and '.', got \"example.com:8080\" (R6)",
+            ),
+        ];
+        for (src, want) in cases {
+            let got = policy(src).unwrap_err();
+            assert!(got.contains(want), "{src}\n got: {got}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn lifetimes_over_400_days_or_of_wrong_type_are_refused() {
+        assert!(policy("max_age = 34560000").is_ok());
+        for src in [
+            "max_age = 34560001",
+            "max_age = 0",
+            "max_age = -5",
+            "max_age = \"forever\"",
+        ] {
+            let e = policy(src).unwrap_err();
+            assert!(
+                e.contains("expected a number of seconds from 1 to 34560000, or \"session\""),
+                "{src}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_enum_values_are_refused() {
+        assert!(
+            policy("http_onyl = true")
+                .unwrap_err()
+                .contains("unknown field: found `http_onyl`")
+        );
+        assert!(
+            policy("same_site = \"relaxed\"")
+                .unwrap_err()
+                .contains("unknown variant")
+        );
+        assert!(
+            policy("[overrides.x]\nhttponly = true")
+                .unwrap_err()
+                .contains("`httponly`")
+        );
+    }
+}

@@ -1,0 +1,799 @@
+//! Outbound: every `Set-Cookie` the app writes.
+//!
+//! Each header is parsed into a [`SetCookie`], its unset attributes are filled
+//! from the policy (the cookie's override first, then the defaults), the
+//! result is checked against the rules of `COOKIE-RULES.md`, and the header is
+//! written again in one canonical form. What cannot be fixed without changing
+//! the cookie's meaning is a [`CookieError`] naming the cookie and the rule.
+//!
+//! The `Set-Cookie` parser is hand-written on purpose: the `cookie` crate's
+//! parser is lenient (the last duplicate attribute wins, unknown attributes
+//! such as `Partitioned` vanish), which is what a user agent should do, but a
+//! policy layer must see exactly what the app wrote in order to refuse it.
+
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime};
+
+use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
+
+use super::error::{CookieError, ViolationKind};
+use super::grammar;
+use super::{CookiePolicy, MAX_ATTRIBUTE_VALUE_BYTES, MAX_LIFETIME_SECONDS, Priority, SameSite};
+
+/// The most octets of name plus value a user agent keeps (rule R3).
+pub const MAX_NAME_VALUE_BYTES: usize = 4096;
+
+/// One `Set-Cookie` header with every attribute it carries.
+///
+/// [`SetCookie::parse`] reads a header strictly (a duplicate or unknown
+/// attribute is an error), and [`Display`](std::fmt::Display) writes the
+/// canonical form the layer sends:
+/// `name=value; Max-Age; Expires; Domain; Path; Secure; HttpOnly; SameSite; Partitioned; Priority`.
+///
+/// ```
+/// use cookie_policy::policy::{SetCookie, SameSite};
+///
+/// let c = SetCookie::parse("sid=1; path=/; SECURE; samesite=lax; Partitioned")?;
+/// assert_eq!(c.same_site, Some(SameSite::Lax));
+/// assert!(c.partitioned);
+/// assert_eq!(c.to_string(), "sid=1; Path=/; Secure; SameSite=Lax; Partitioned");
+/// # Ok::<(), cookie_policy::policy::CookieError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SetCookie {
+    /// The cookie name, exactly as written.
+    pub name: String,
+    /// The cookie value, exactly as written (quotes included).
+    pub value: String,
+    /// `Max-Age` in seconds (a negative value is written as 0).
+    pub max_age: Option<i64>,
+    /// `Expires`.
+    pub expires: Option<SystemTime>,
+    /// `Domain`, lower case, without a leading dot.
+    pub domain: Option<String>,
+    /// `Path`.
+    pub path: Option<String>,
+    /// `Secure` is present.
+    pub secure: bool,
+    /// `HttpOnly` is present.
+    pub http_only: bool,
+    /// `SameSite`.
+    pub same_site: Option<SameSite>,
+    /// `Partitioned` is present.
+    pub partitioned: bool,
+    /// `Priority`.
+    pub priority: Option<Priority>,
+}
+
+/// Escapes what is not printable ASCII, so that an error message or a log
+/// line never carries a raw control byte from a cookie name.
+pub(crate) fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let _ = write!(out, "{}", c.escape_default());
+        }
+    }
+    out
+}
+
+/// Checks a cookie name (R1).
+pub(crate) fn check_name(name: &str) -> Result<(), CookieError> {
+    grammar::check_name(name.as_bytes()).map_err(|bad| {
+        let detail = match bad {
+            None => "a cookie name must not be empty".to_owned(),
+            Some(bad) => {
+                format!("{bad} is not allowed in a cookie name, which must be an RFC 9110 token")
+            }
+        };
+        CookieError::new(printable(name), ViolationKind::InvalidName, detail)
+    })
+}
+
+/// Checks a cookie value (R2).
+pub(crate) fn check_value(name: &str, value: &str) -> Result<(), CookieError> {
+    grammar::check_value(value.as_bytes()).map_err(|bad| {
+        CookieError::new(
+            printable(name),
+            ViolationKind::InvalidValue,
+            format!(
+                "{bad} is not allowed in a cookie value; encode the value, for example as base64url"
+            ),
+        )
+    })
+}
+
+/// Checks an attribute value's bytes and length (R4).
+fn check_attribute_value(attribute: &str, value: &str) -> Result<(), String> {
+    if value.len() > MAX_ATTRIBUTE_VALUE_BYTES {
+        return Err(format!(
+            "the {attribute} attribute is {} bytes long, over the {MAX_ATTRIBUTE_VALUE_BYTES} bytes browsers keep",
+            value.len()
+        ));
+    }
+    grammar::check_attribute_value(value.as_bytes())
+        .map_err(|bad| format!("{bad} is not allowed in the {attribute} attribute"))
+}
+
+/// Checks a `Path` value (R4, R5).
+pub(crate) fn check_path(path: &str) -> Result<(), (ViolationKind, String)> {
+    check_attribute_value("Path", path).map_err(|m| (ViolationKind::InvalidAttribute, m))?;
+    if !path.starts_with('/') {
+        return Err((
+            ViolationKind::InvalidPath,
+            format!("a path must start with '/', got {:?}", printable(path)),
+        ));
+    }
+    Ok(())
+}
+
+/// Normalizes and checks a `Domain` value (R6): strips one leading dot,
+/// lower-cases it, and requires a plain host name (letters, digits, `-`,
+/// labels of 1 to 63 bytes, 253 bytes in all; no port, no IPv6 literal).
+pub(crate) fn normalize_domain(domain: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "a domain must be a plain host name of letters, digits, '-' and '.', got {:?}",
+            printable(domain)
+        )
+    };
+    let d = domain.strip_prefix('.').unwrap_or(domain);
+    if d.is_empty() || d.len() > 253 {
+        return Err(bad());
+    }
+    let ok = d.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    if !ok {
+        return Err(bad());
+    }
+    Ok(d.to_ascii_lowercase())
+}
+
+/// The attributes a `Set-Cookie` can carry, one bit each, to find duplicates.
+#[derive(Clone, Copy)]
+enum Attr {
+    Expires = 1,
+    MaxAge = 2,
+    Domain = 4,
+    Path = 8,
+    Secure = 16,
+    HttpOnly = 32,
+    SameSite = 64,
+    Partitioned = 128,
+    Priority = 256,
+}
+
+impl SetCookie {
+    /// Parses one `Set-Cookie` header value strictly.
+    ///
+    /// Attribute names are matched case-insensitively and white space around
+    /// attributes is trimmed; the name and value are taken byte for byte and
+    /// must meet R1 and R2. A duplicate attribute (R13), an unknown one, a
+    /// flag with a value, or a malformed value (R4, R5, R6, R12, R14, R15) is
+    /// an error naming the cookie and the rule.
+    pub fn parse(header: &str) -> Result<SetCookie, CookieError> {
+        let mut parts = header.split(';');
+        let first = parts.next().unwrap_or_default();
+        let Some((name, value)) = first.split_once('=') else {
+            return Err(CookieError::new(
+                "",
+                ViolationKind::InvalidName,
+                format!(
+                    "a Set-Cookie without '=' makes a nameless cookie: {:?}",
+                    printable(first)
+                ),
+            ));
+        };
+        check_name(name)?;
+        check_value(name, value)?;
+        let mut c = SetCookie {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            ..SetCookie::default()
+        };
+        let fail = |kind, detail: String| CookieError::new(printable(name), kind, detail);
+        let mut seen = 0u16;
+        for part in parts {
+            let part = part.trim_matches([' ', '\t']);
+            if part.is_empty() {
+                continue;
+            }
+            let (attr, val) = match part.split_once('=') {
+                Some((a, v)) => (
+                    a.trim_end_matches([' ', '\t']),
+                    Some(v.trim_start_matches([' ', '\t'])),
+                ),
+                None => (part, None),
+            };
+            let which = match attr.to_ascii_lowercase().as_str() {
+                "expires" => Attr::Expires,
+                "max-age" => Attr::MaxAge,
+                "domain" => Attr::Domain,
+                "path" => Attr::Path,
+                "secure" => Attr::Secure,
+                "httponly" => Attr::HttpOnly,
+                "samesite" => Attr::SameSite,
+                "partitioned" => Attr::Partitioned,
+                "priority" => Attr::Priority,
+                _ => {
+                    return Err(fail(
+                        ViolationKind::InvalidAttribute,
+                        format!(
+                            "unknown attribute {:?}; the policy writes only Expires, Max-Age, Domain, Path, Secure, HttpOnly, SameSite, Partitioned and Priority",
+                            printable(attr)
+                        ),
+                    ));
+                }
+            };
+            if seen & which as u16 != 0 {
+                return Err(fail(
+                    ViolationKind::DuplicateAttribute,
+                    format!("the {} attribute is written twice", canonical(which)),
+                ));
+            }
+            seen |= which as u16;
+            match (which, val) {
+                (Attr::Secure | Attr::HttpOnly | Attr::Partitioned, Some(_)) => {
+                    return Err(fail(
+                        ViolationKind::InvalidAttribute,
+                        format!("the {} attribute takes no value", canonical(which)),
+                    ));
+                }
+                (Attr::Secure, None) => c.secure = true,
+                (Attr::HttpOnly, None) => c.http_only = true,
+                (Attr::Partitioned, None) => c.partitioned = true,
+                (_, None) => {
+                    return Err(fail(
+                        ViolationKind::InvalidAttribute,
+                        format!("the {} attribute needs a value", canonical(which)),
+                    ));
+                }
+                (_, Some(v)) => {
+                    check_attribute_value(canonical(which), v)
+                        .map_err(|m| fail(ViolationKind::InvalidAttribute, m))?;
+                    c.set_valued(which, v).map_err(|(k, m)| fail(k, m))?;
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    fn set_valued(&mut self, which: Attr, v: &str) -> Result<(), (ViolationKind, String)> {
+        match which {
+            Attr::Expires => {
+                let t = httpdate::parse_http_date(v).map_err(|_| {
+                    (
+                        ViolationKind::InvalidLifetime,
+                        format!(
+                            "Expires must be an HTTP date such as \"Thu, 01 Jan 1970 00:00:00 GMT\", got {v:?}"
+                        ),
+                    )
+                })?;
+                self.expires = Some(t);
+            }
+            Attr::MaxAge => {
+                let digits = v.strip_prefix('-').unwrap_or(v);
+                let valid = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+                let n = if !valid {
+                    None
+                } else if v.starts_with('-') {
+                    Some(0) // Max-Age <= 0 means "expire now" (bis §5.6.2): same meaning.
+                } else {
+                    // Any count of digits beyond i64 is certainly over the 400-day cap.
+                    Some(v.parse::<i64>().unwrap_or(i64::MAX))
+                };
+                let Some(n) = n else {
+                    return Err((
+                        ViolationKind::InvalidLifetime,
+                        format!("Max-Age must be a whole number of seconds, got {v:?}"),
+                    ));
+                };
+                self.max_age = Some(n);
+            }
+            Attr::Domain => {
+                let d = normalize_domain(v).map_err(|m| (ViolationKind::InvalidDomain, m))?;
+                self.domain = Some(d);
+            }
+            Attr::Path => {
+                check_path(v)?;
+                self.path = Some(v.to_owned());
+            }
+            Attr::SameSite => {
+                self.same_site = Some(match v.to_ascii_lowercase().as_str() {
+                    "strict" => SameSite::Strict,
+                    "lax" => SameSite::Lax,
+                    "none" => SameSite::None,
+                    _ => {
+                        return Err((
+                            ViolationKind::InvalidSameSite,
+                            format!("SameSite must be Strict, Lax or None, got {v:?}"),
+                        ));
+                    }
+                });
+            }
+            Attr::Priority => {
+                self.priority = Some(match v.to_ascii_lowercase().as_str() {
+                    "low" => Priority::Low,
+                    "medium" => Priority::Medium,
+                    "high" => Priority::High,
+                    _ => {
+                        return Err((
+                            ViolationKind::InvalidPriority,
+                            format!("Priority must be Low, Medium or High, got {v:?}"),
+                        ));
+                    }
+                });
+            }
+            Attr::Secure | Attr::HttpOnly | Attr::Partitioned => {}
+        }
+        Ok(())
+    }
+
+    /// Fills every attribute this cookie leaves unset from the policy: the
+    /// cookie's override first, then the defaults. Flags (`Secure`,
+    /// `HttpOnly`, `Partitioned`) absent from a header are unset, so the
+    /// policy turns them on; turn one off for a cookie in its override.
+    pub fn fill_from(&mut self, policy: &CookiePolicy) {
+        let attrs = policy.attributes(&self.name);
+        if self.max_age.is_none() && self.expires.is_none() {
+            self.max_age = attrs.max_age.seconds().map(i64::from);
+        }
+        if self.domain.is_none() {
+            self.domain.clone_from(&attrs.domain);
+        }
+        if self.path.is_none() {
+            self.path = Some(attrs.path.clone());
+        }
+        self.secure |= attrs.secure;
+        self.http_only |= attrs.http_only;
+        self.same_site = self.same_site.or(Some(attrs.same_site));
+        self.partitioned |= attrs.partitioned;
+        self.priority = self.priority.or(attrs.priority);
+    }
+
+    /// Checks the rules that depend on several attributes together, or on
+    /// the time: R3, R10, R11, R12.
+    pub fn check(&self, now: SystemTime) -> Result<(), CookieError> {
+        let fail = |kind, detail: String| CookieError::new(printable(&self.name), kind, detail);
+        let size = self.name.len() + self.value.len();
+        if size > MAX_NAME_VALUE_BYTES {
+            return Err(fail(
+                ViolationKind::TooLarge,
+                format!(
+                    "name and value are {size} bytes, over the {MAX_NAME_VALUE_BYTES} bytes browsers keep; store less in the cookie"
+                ),
+            ));
+        }
+        if self.same_site == Some(SameSite::None) && !self.secure {
+            return Err(fail(
+                ViolationKind::SameSiteNoneInsecure,
+                "SameSite=None without Secure is ignored by browsers; set secure = true".to_owned(),
+            ));
+        }
+        if self.partitioned && !self.secure {
+            return Err(fail(
+                ViolationKind::PartitionedInsecure,
+                "Partitioned without Secure is ignored by browsers; set secure = true".to_owned(),
+            ));
+        }
+        if let Some(max_age) = self.max_age
+            && max_age > i64::from(MAX_LIFETIME_SECONDS)
+        {
+            return Err(fail(
+                ViolationKind::InvalidLifetime,
+                format!(
+                    "Max-Age={max_age} is over 400 days ({MAX_LIFETIME_SECONDS} seconds), which browsers cut short"
+                ),
+            ));
+        }
+        if let Some(expires) = self.expires
+            && expires > now + Duration::from_secs(u64::from(MAX_LIFETIME_SECONDS))
+        {
+            return Err(fail(
+                ViolationKind::InvalidLifetime,
+                format!(
+                    "Expires={} is more than 400 days away, which browsers cut short",
+                    httpdate::fmt_http_date(expires)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn canonical(which: Attr) -> &'static str {
+    match which {
+        Attr::Expires => "Expires",
+        Attr::MaxAge => "Max-Age",
+        Attr::Domain => "Domain",
+        Attr::Path => "Path",
+        Attr::Secure => "Secure",
+        Attr::HttpOnly => "HttpOnly",
+        Attr::SameSite => "SameSite",
+        Attr::Partitioned => "Partitioned",
+        Attr::Priority => "Priority",
+    }
+}
+
+impl std::fmt::Display for SetCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.name, self.value)?;
+        if let Some(max_age) = self.max_age {
+            write!(f, "; Max-Age={}", max_age.max(0))?;
+        }
+        if let Some(expires) = self.expires {
+            write!(f, "; Expires={}", httpdate::fmt_http_date(expires))?;
+        }
+        if let Some(domain) = &self.domain {
+            write!(f, "; Domain={domain}")?;
+        }
+        if let Some(path) = &self.path {
+            write!(f, "; Path={path}")?;
+        }
+        if self.secure {
+            f.write_str("; Secure")?;
+        }
+        if self.http_only {
+            f.write_str("; HttpOnly")?;
+        }
+        if let Some(same_site) = self.same_site {
+            write!(f, "; SameSite={}", same_site.as_str())?;
+        }
+        if self.partitioned {
+            f.write_str("; Partitioned")?;
+        }
+        if let Some(priority) = self.priority {
+            write!(f, "; Priority={}", priority.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses, fills, checks and renders one `Set-Cookie` header.
+fn process_one(
+    policy: &CookiePolicy,
+    value: &HeaderValue,
+    now: SystemTime,
+) -> Result<(SetCookie, HeaderValue), CookieError> {
+    let text = value.to_str().map_err(|_| {
+        let lossy = String::from_utf8_lossy(value.as_bytes());
+        let name = lossy.split(['=', ';']).next().unwrap_or_default();
+        CookieError::new(
+            printable(name),
+            ViolationKind::InvalidValue,
+            "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
+        )
+    })?;
+    let mut cookie = SetCookie::parse(text)?;
+    cookie.fill_from(policy);
+    cookie.check(now)?;
+    let rendered = HeaderValue::try_from(cookie.to_string()).map_err(|_| {
+        // Unreachable in practice: every part was checked against the grammar.
+        CookieError::new(
+            printable(&cookie.name),
+            ViolationKind::InvalidAttribute,
+            "the cookie cannot be written as a header",
+        )
+    })?;
+    Ok((cookie, rendered))
+}
+
+/// Applies the policy to every `Set-Cookie` in `headers`.
+///
+/// Returns the violations found. When there are none, or when `keep_valid`
+/// is set (the `drop` mode), the headers are replaced by the valid cookies in
+/// canonical form; otherwise the headers are left as they were and the caller
+/// must not send them. Of two cookies with one name (R13), the first is kept.
+pub(crate) fn apply(
+    policy: &CookiePolicy,
+    headers: &mut HeaderMap,
+    keep_valid: bool,
+) -> Vec<CookieError> {
+    if !headers.contains_key(SET_COOKIE) {
+        return Vec::new();
+    }
+    let now = SystemTime::now();
+    let mut errors = Vec::new();
+    let mut written: Vec<(SetCookie, HeaderValue)> = Vec::new();
+    for value in headers.get_all(SET_COOKIE) {
+        match process_one(policy, value, now) {
+            Ok((cookie, rendered)) => {
+                if written.iter().any(|(c, _)| c.name == cookie.name) {
+                    errors.push(CookieError::new(
+                        printable(&cookie.name),
+                        ViolationKind::DuplicateCookie,
+                        "the response sets this cookie twice; set it once",
+                    ));
+                } else {
+                    written.push((cookie, rendered));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() || keep_valid {
+        headers.remove(SET_COOKIE);
+        for (_, rendered) in written {
+            headers.append(SET_COOKIE, rendered);
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::CookiePolicyConfig;
+
+    fn dev_policy() -> CookiePolicy {
+        CookiePolicy::new(CookiePolicyConfig {
+            secure: false,
+            ..CookiePolicyConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn filled(header: &str, policy: &CookiePolicy) -> Result<String, CookieError> {
+        let mut c = SetCookie::parse(header)?;
+        c.fill_from(policy);
+        c.check(SystemTime::now())?;
+        Ok(c.to_string())
+    }
+
+    #[test]
+    fn a_bare_cookie_gets_every_attribute_of_the_policy() {
+        assert_eq!(
+            filled("token=abc123", &dev_policy()).unwrap(),
+            "token=abc123; Path=/; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(
+            filled("token=abc123", &CookiePolicy::default()).unwrap(),
+            "token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn attributes_the_cookie_sets_are_kept() {
+        assert_eq!(
+            filled(
+                "a=b; Max-Age=1800; Path=/x; SameSite=Strict; Domain=.Example.COM",
+                &dev_policy()
+            )
+            .unwrap(),
+            "a=b; Max-Age=1800; Domain=example.com; Path=/x; HttpOnly; SameSite=Strict"
+        );
+    }
+
+    #[test]
+    fn an_expires_cookie_does_not_get_the_policy_max_age() {
+        let policy = CookiePolicy::new(CookiePolicyConfig {
+            max_age: crate::policy::Lifetime::Seconds(60),
+            ..CookiePolicyConfig::default()
+        })
+        .unwrap();
+        let out = filled("a=b; Expires=Thu, 01 Jan 1970 00:00:00 GMT", &policy).unwrap();
+        assert_eq!(
+            out,
+            "a=b; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(
+            filled("a=b", &policy).unwrap(),
+            "a=b; Max-Age=60; Path=/; Secure; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn what_the_cookie_crate_writes_is_read_back_exactly() {
+        let policy = CookiePolicy::default();
+        let c = policy.removal("sid").unwrap();
+        let parsed = SetCookie::parse(&c.to_string()).unwrap();
+        assert_eq!(
+            parsed.to_string(),
+            "sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    #[test]
+    fn negative_max_age_is_written_as_zero() {
+        assert_eq!(
+            SetCookie::parse("a=b; Max-Age=-1").unwrap().to_string(),
+            "a=b; Max-Age=0"
+        );
+    }
+
+    #[test]
+    fn malformed_set_cookies_are_refused_with_the_rule() {
+        let cases: &[(&str, ViolationKind, &str)] = &[
+            (
+                "novalue",
+                ViolationKind::InvalidName,
+                "cookie ``: a Set-Cookie without '=' makes a nameless cookie: \"novalue\" (R1)",
+            ),
+            (
+                "=v",
+                ViolationKind::InvalidName,
+                "cookie ``: a cookie name must not be empty (R1)",
+            ),
+            (
+                "a=b c",
+                ViolationKind::InvalidValue,
+                "cookie `a`: byte 0x20 (space) at position 1 is not allowed in a cookie value; encode the value, for example as base64url (R2)",
+            ),
+            (
+                "a=b; Path=/; path=/x",
+                ViolationKind::DuplicateAttribute,
+                "cookie `a`: the Path attribute is written twice (R13)",
+            ),
+            (
+                "a=b; Foo=bar",
+                ViolationKind::InvalidAttribute,
+                "cookie `a`: unknown attribute \"Foo\"; the policy writes only Expires, Max-Age, Domain, Path, Secure, HttpOnly, SameSite, Partitioned and Priority (R4)",
+            ),
+            (
+                "a=b; Secure=yes",
+                ViolationKind::InvalidAttribute,
+                "cookie `a`: the Secure attribute takes no value (R4)",
+            ),
+            (
+                "a=b; Path",
+                ViolationKind::InvalidAttribute,
+                "cookie `a`: the Path attribute needs a value (R4)",
+            ),
+            (
+                "a=b; Path=x",
+                ViolationKind::InvalidPath,
+                "cookie `a`: a path must start with '/', got \"x\" (R5)",
+            ),
+            (
+                "a=b; Domain=a b",
+                ViolationKind::InvalidDomain,
+                "cookie `a`: a domain must be a plain host name of letters, digits, '-' and '.', got \"a b\" (R6)",
+            ),
+            (
+                "a=b; Max-Age=soon",
+                ViolationKind::InvalidLifetime,
+                "cookie `a`: Max-Age must be a whole number of seconds, got \"soon\" (R12)",
+            ),
+            (
+                "a=b; Expires=tomorrow",
+                ViolationKind::InvalidLifetime,
+                "cookie `a`: Expires must be an HTTP date such as \"Thu, 01 Jan 1970 00:00:00 GMT\", got \"tomorrow\" (R12)",
+            ),
+            (
+                "a=b; SameSite=Loose",
+                ViolationKind::InvalidSameSite,
+                "cookie `a`: SameSite must be Strict, Lax or None, got \"Loose\" (R14)",
+            ),
+            (
+                "a=b; Priority=Urgent",
+                ViolationKind::InvalidPriority,
+                "cookie `a`: Priority must be Low, Medium or High, got \"Urgent\" (R15)",
+            ),
+        ];
+        for (header, kind, msg) in cases {
+            let e = SetCookie::parse(header).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.to_string().as_str()),
+                (*kind, *msg),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn combined_rules_are_checked_after_filling() {
+        let now = SystemTime::now();
+        let e = SetCookie::parse("a=b; SameSite=None")
+            .unwrap()
+            .check(now)
+            .unwrap_err();
+        assert_eq!(e.kind(), ViolationKind::SameSiteNoneInsecure);
+        let e = SetCookie::parse("a=b; Partitioned")
+            .unwrap()
+            .check(now)
+            .unwrap_err();
+        assert_eq!(e.kind(), ViolationKind::PartitionedInsecure);
+        let e = SetCookie::parse("a=b; Max-Age=34560001")
+            .unwrap()
+            .check(now)
+            .unwrap_err();
+        assert_eq!(e.kind(), ViolationKind::InvalidLifetime);
+        assert!(
+            SetCookie::parse("a=b; Max-Age=34560000")
+                .unwrap()
+                .check(now)
+                .is_ok()
+        );
+        let e = SetCookie::parse("a=b; Expires=Fri, 01 Jan 9999 00:00:00 GMT")
+            .unwrap()
+            .check(now)
+            .unwrap_err();
+        assert_eq!(e.kind(), ViolationKind::InvalidLifetime);
+        let big = format!("a={}", "x".repeat(4096));
+        let e = SetCookie::parse(&big).unwrap().check(now).unwrap_err();
+        assert_eq!(e.kind(), ViolationKind::TooLarge);
+        assert!(
+            SetCookie::parse(&format!("a={}", "x".repeat(4095)))
+                .unwrap()
+                .check(now)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn apply_rewrites_every_header_or_reports_every_violation() {
+        let policy = dev_policy();
+        let mut headers = HeaderMap::new();
+        headers.append(SET_COOKIE, HeaderValue::from_static("a=1"));
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("b=2; HttpOnly; Max-Age=5"),
+        );
+        assert!(apply(&policy, &mut headers, false).is_empty());
+        let got: Vec<_> = headers
+            .get_all(SET_COOKIE)
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "a=1; Path=/; HttpOnly; SameSite=Lax",
+                "b=2; Max-Age=5; Path=/; HttpOnly; SameSite=Lax"
+            ]
+        );
+
+        let mut headers = HeaderMap::new();
+        headers.append(SET_COOKIE, HeaderValue::from_static("a=1"));
+        headers.append(SET_COOKIE, HeaderValue::from_static("a=2"));
+        headers.append(SET_COOKIE, HeaderValue::from_static("c=x y"));
+        let errors = apply(&policy, &mut headers, false);
+        let kinds: Vec<_> = errors.iter().map(|e| e.kind()).collect();
+        assert_eq!(
+            kinds,
+            [ViolationKind::DuplicateCookie, ViolationKind::InvalidValue]
+        );
+        assert_eq!(
+            headers.get_all(SET_COOKIE).count(),
+            3,
+            "reject mode leaves headers for the caller to discard"
+        );
+
+        let errors = apply(&policy, &mut headers, true);
+        assert_eq!(errors.len(), 2);
+        let got: Vec<_> = headers
+            .get_all(SET_COOKIE)
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(got, ["a=1; Path=/; HttpOnly; SameSite=Lax"]);
+    }
+
+    #[test]
+    fn domains_are_normalized_or_refused() {
+        assert_eq!(normalize_domain(".Example.com").unwrap(), "example.com");
+        assert_eq!(normalize_domain("localhost").unwrap(), "localhost");
+        for bad in [
+            "",
+            ".",
+            "a..b",
+            "-a.com",
+            "a-.com",
+            "example.com:80",
+            "[::1]",
+            "ex ample.com",
+            "exämple.com",
+            "a;b",
+        ] {
+            assert!(normalize_domain(bad).is_err(), "{bad:?}");
+        }
+        assert!(normalize_domain(&format!("{}.com", "a".repeat(64))).is_err());
+    }
+}

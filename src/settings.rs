@@ -1,0 +1,397 @@
+//! Settings: layered loading, validation and the profile rules.
+//!
+//! Layers, each over the one before:
+//! 1. `config/default.toml` (required),
+//! 2. `config/<APP_ENV>.toml` (`development` when `APP_ENV` is unset, or
+//!    `production`; optional),
+//! 3. environment variables `APP_<SECTION>__<KEY>`, such as
+//!    `APP_SERVER__PORT=9000` or `APP_COOKIES__SECURE=true`.
+//!
+//! `APP_CONFIG_DIR` names another configuration folder. Every problem is
+//! reported with the key and the file or variable it came from.
+//!
+//! Layering is [figment]'s job; this module only says what the layers are and
+//! how to report their errors.
+
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::policy::CookiePolicy;
+
+/// The environment variable that selects the profile.
+pub const PROFILE_VAR: &str = "APP_ENV";
+/// The environment variable that names the configuration folder.
+pub const CONFIG_DIR_VAR: &str = "APP_CONFIG_DIR";
+/// The prefix of environment variables that override configuration keys.
+pub const ENV_PREFIX: &str = "APP_";
+
+/// The deployment profile, from `APP_ENV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Local development: cookies without `Secure`, violations explained in
+    /// error bodies. The default.
+    #[default]
+    Development,
+    /// Production: `Secure` cookies are required.
+    Production,
+}
+
+impl Profile {
+    /// The profile's name, which is also its configuration file's stem.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Development => "development",
+            Profile::Production => "production",
+        }
+    }
+
+    /// Reads a profile name as `APP_ENV` gives it.
+    pub fn parse(name: &str) -> Result<Self, SettingsError> {
+        match name {
+            "development" => Ok(Profile::Development),
+            "production" => Ok(Profile::Production),
+            other => Err(SettingsError::UnknownProfile(other.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `[server]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The address to listen on. Default: `127.0.0.1`.
+    pub host: String,
+    /// The port to listen on; 0 binds an ephemeral port. Default: `8080`.
+    pub port: u16,
+    /// Worker threads; absent means one per CPU core.
+    pub workers: Option<NonZeroUsize>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 8080,
+            workers: None,
+        }
+    }
+}
+
+/// Everything the server is configured with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The profile these settings were loaded for.
+    #[serde(skip_deserializing)]
+    pub profile: Profile,
+    /// `[server]`.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// `[cookies]`: the cookie policy.
+    #[serde(default)]
+    pub cookies: CookiePolicy,
+}
+
+/// Why settings could not be loaded. Each message names the key and where
+/// its value came from, and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// `APP_ENV` names no known profile.
+    #[error("{PROFILE_VAR}={0:?} is not a profile; use `development` or `production`")]
+    UnknownProfile(String),
+    /// The configuration folder or its `default.toml` is missing.
+    #[error(
+        "configuration file {} not found; run from the project folder or set {CONFIG_DIR_VAR} to the folder that holds default.toml",
+        .0.display()
+    )]
+    MissingDefaults(PathBuf),
+    /// One or more keys have bad values.
+    #[error("invalid configuration:\n{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+    /// The production profile with cookies that may go out without `Secure`.
+    #[error(
+        "the production profile refuses cookies without Secure ({0}); set cookies.secure = true, or opt out with cookies.allow_insecure_in_production = true"
+    )]
+    InsecureProduction(String),
+}
+
+impl Settings {
+    /// Loads settings the way the server does: the profile from `APP_ENV`,
+    /// the folder from `APP_CONFIG_DIR` (default `config`), then the files
+    /// and the `APP_*` environment variables.
+    pub fn load() -> Result<Self, SettingsError> {
+        let profile = match std::env::var(PROFILE_VAR) {
+            Ok(name) => Profile::parse(&name)?,
+            Err(_) => Profile::default(),
+        };
+        let dir = std::env::var_os(CONFIG_DIR_VAR)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        Self::load_from(&dir, profile)
+    }
+
+    /// Loads settings from the folder `dir` for `profile`, with the `APP_*`
+    /// environment variables on top.
+    pub fn load_from(dir: &Path, profile: Profile) -> Result<Self, SettingsError> {
+        let figment = Self::figment(dir, profile)?;
+        let mut settings: Settings = figment
+            .extract()
+            .map_err(|e| SettingsError::Invalid(describe(&figment, e)))?;
+        settings.profile = profile;
+        settings.check_profile_rules(&figment)?;
+        Ok(settings)
+    }
+
+    /// The layers, in order, for `dir` and `profile`.
+    pub fn figment(dir: &Path, profile: Profile) -> Result<Figment, SettingsError> {
+        let defaults = dir.join("default.toml");
+        if !defaults.is_file() {
+            return Err(SettingsError::MissingDefaults(defaults));
+        }
+        let mut figment = Figment::from(Toml::file_exact(defaults));
+        let profile_file = dir.join(format!("{profile}.toml"));
+        if profile_file.is_file() {
+            figment = figment.merge(Toml::file_exact(profile_file));
+        }
+        Ok(figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .ignore(&["ENV", "CONFIG_DIR"])
+                .split("__"),
+        ))
+    }
+
+    fn check_profile_rules(&self, figment: &Figment) -> Result<(), SettingsError> {
+        let cookies = self.cookies.config();
+        if self.profile != Profile::Production
+            || cookies.allow_insecure_in_production
+            || !self.cookies.allows_insecure_cookies()
+        {
+            return Ok(());
+        }
+        let mut keys: Vec<String> = Vec::new();
+        if !cookies.secure {
+            keys.push("cookies.secure".to_owned());
+        }
+        for (name, o) in &cookies.overrides {
+            if o.secure == Some(false) {
+                keys.push(format!("cookies.overrides.{name}.secure"));
+            }
+        }
+        let described: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{k} = false {}", origin(figment, k)))
+            .collect();
+        Err(SettingsError::InsecureProduction(described.join(", ")))
+    }
+}
+
+/// Where the value of `key` came from: "in <file>" or "from <VARIABLE>".
+fn origin(figment: &Figment, key: &str) -> String {
+    let Some(md) = figment.find_metadata(key) else {
+        return "(default)".to_owned();
+    };
+    if let Some(path) = md.source.as_ref().and_then(|s| s.file_path()) {
+        return format!("in {}", path.display());
+    }
+    if md.name.contains("environment") {
+        // figment's own interpolation prints `SERVER.PORT`; name the real variable.
+        return format!(
+            "from {ENV_PREFIX}{}",
+            key.replace('.', "__").to_ascii_uppercase()
+        );
+    }
+    format!("from {}", md.name)
+}
+
+/// One line per figment error: the key, what is wrong, and where it came from.
+fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
+    err.into_iter()
+        .map(|e| {
+            let mut key = e.path.join(".");
+            let mut what = e.kind.to_string();
+            // A policy validation error carries its own, more precise key.
+            if let figment::error::Kind::Message(m) = &e.kind
+                && let Some((inner, rest)) = m.split_once(": ")
+                && inner.starts_with("cookies")
+            {
+                key = inner.to_owned();
+                what = rest.to_owned();
+            }
+            format!("  {key}: {what} ({})", origin(figment, &key))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+// figment's Jail closures return figment's own (large) error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use crate::policy::SameSite;
+    use figment::Jail;
+
+    fn load(jail: &Jail, profile: Profile) -> Result<Settings, SettingsError> {
+        Settings::load_from(&jail.directory().join("config"), profile)
+    }
+
+    fn files(jail: &mut Jail, default: &str, development: &str) {
+        jail.create_dir("config").unwrap();
+        jail.create_file("config/default.toml", default).unwrap();
+        jail.create_file("config/development.toml", development)
+            .unwrap();
+    }
+
+    #[test]
+    fn the_profile_file_overrides_the_defaults_and_the_environment_overrides_both() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                "[server]\nport = 1\nhost = \"127.0.0.1\"\n[cookies]\nsecure = true",
+                "[server]\nport = 2\n[cookies]\nsecure = false",
+            );
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!((s.server.port, s.cookies.config().secure), (2, false));
+            jail.set_env("APP_SERVER__PORT", "3");
+            jail.set_env("APP_COOKIES__SAME_SITE", "strict");
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(s.server.port, 3);
+            assert_eq!(s.cookies.config().same_site, SameSite::Strict);
+            assert_eq!(s.server.host, "127.0.0.1");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn app_env_and_app_config_dir_are_not_configuration_keys() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_ENV", "development");
+            jail.set_env("APP_CONFIG_DIR", "config");
+            let s = Settings::load().unwrap();
+            assert_eq!(s.profile, Profile::Development);
+            assert_eq!(s.server, ServerSettings::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_default_file_says_where_it_looked() {
+        Jail::expect_with(|jail| {
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(e.starts_with("configuration file "), "{e}");
+            assert!(e.ends_with("config/default.toml not found; run from the project folder or set APP_CONFIG_DIR to the folder that holds default.toml"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_profile_is_refused() {
+        assert_eq!(
+            Profile::parse("staging").unwrap_err().to_string(),
+            "APP_ENV=\"staging\" is not a profile; use `development` or `production`"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key_and_the_file_it_came_from() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                "[server]\nport = 1",
+                "[cookies]\nsame_site = \"loose\"",
+            );
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(e.starts_with("invalid configuration:\n  cookies.same_site: unknown variant: found `loose`, expected `one of `Strict`, `strict`, `Lax`, `lax`, `None`, `none``"), "{e}");
+            assert!(e.ends_with("config/development.toml)"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn errors_name_the_environment_variable_they_came_from() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_SERVER__PORT", "eighty");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  server.port: invalid type: found string \"eighty\", expected u16 (from APP_SERVER__PORT)"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_naming_the_key() {
+        Jail::expect_with(|jail| {
+            files(jail, "[server]\nprot = 1", "");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(
+                e.starts_with("invalid configuration:\n  server.prot: unknown field: found `prot`"),
+                "{e}"
+            );
+            assert!(e.ends_with("config/default.toml)"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn policy_errors_name_the_exact_key() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "[cookies.overrides.sid]\npath = \"app\"");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(e.starts_with("invalid configuration:\n  cookies.overrides.sid.path: a path must start with '/', got \"app\" (R5) (in "), "{e}");
+            assert!(e.ends_with("config/development.toml)"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_insecure_cookies_unless_opted_out() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                "[cookies]\nsecure = true\n[cookies.overrides.theme]\nsecure = false",
+                "",
+            );
+            let e = load(jail, Profile::Production).unwrap_err().to_string();
+            assert!(e.starts_with("the production profile refuses cookies without Secure (cookies.overrides.theme.secure = false in "), "{e}");
+            jail.set_env("APP_COOKIES__SECURE", "false");
+            let e = load(jail, Profile::Production).unwrap_err().to_string();
+            assert!(
+                e.contains("cookies.secure = false from APP_COOKIES__SECURE, "),
+                "{e}"
+            );
+            jail.set_env("APP_COOKIES__ALLOW_INSECURE_IN_PRODUCTION", "true");
+            assert!(load(jail, Profile::Production).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn zero_workers_is_refused() {
+        Jail::expect_with(|jail| {
+            files(jail, "[server]\nworkers = 0", "");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(
+                e.contains(
+                    "server.workers: invalid value signed int `0`, expected a nonzero usize"
+                ),
+                "{e}"
+            );
+            Ok(())
+        });
+    }
+}

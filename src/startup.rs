@@ -1,0 +1,82 @@
+//! The one app factory, used by the server and by the tests, and the server
+//! around it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Logger;
+use actix_web::{App, Error, HttpServer, web};
+
+use crate::policy::{CookiePolicy, CookiePolicyLayer};
+use crate::routes;
+use crate::settings::Settings;
+
+/// How long a stopping server waits for requests in flight, in seconds.
+pub const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
+
+/// The application: every route, behind the cookie policy layer and the
+/// request logger. Production and the tests both build it here.
+pub fn app(
+    policy: Arc<CookiePolicy>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(CookiePolicyLayer::from(policy))
+        .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+        .configure(routes::configure)
+        .default_service(web::to(routes::not_found))
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: Server,
+    addrs: Vec<SocketAddr>,
+}
+
+impl Application {
+    /// Binds the server as `settings` say. Port 0 binds an ephemeral port;
+    /// [`Application::addrs`] tells which.
+    pub fn build(settings: &Settings) -> io::Result<Self> {
+        let policy = Arc::new(settings.cookies.clone());
+        let mut server =
+            HttpServer::new(move || app(policy.clone())).shutdown_timeout(SHUTDOWN_TIMEOUT_SECS);
+        if let Some(workers) = settings.server.workers {
+            server = server.workers(workers.get());
+        }
+        let host = settings.server.host.as_str();
+        let port = settings.server.port;
+        let server = server.bind((host, port)).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot listen on {host}:{port}: {e}; choose another with APP_SERVER__HOST and APP_SERVER__PORT (port 0 picks a free one)"
+                ),
+            )
+        })?;
+        let addrs = server.addrs();
+        Ok(Self {
+            server: server.run(),
+            addrs,
+        })
+    }
+
+    /// The addresses actually bound.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// Serves until SIGINT, SIGTERM or SIGQUIT, then stops gracefully.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.server.await
+    }
+}
