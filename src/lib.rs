@@ -39,3 +39,8 @@ pub mod policy;
 pub mod routes;
 pub mod settings;
 pub mod startup;
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test;
+use cookie_policy::policy::CookiePolicy;
+use cookie_policy::settings::{Profile, Settings};
+
+/// The repository's own `config/` folder.
+pub fn config_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+}
+
+/// The policy the server runs with in `profile`, from the real config files.
+pub fn policy_for(profile: Profile) -> Arc<CookiePolicy> {
+    let settings = Settings::load_from(&config_dir(), profile).expect("the shipped config loads");
+    Arc::new(settings.cookies)
+}
+
+/// The production app factory, started in the test harness.
+pub async fn seed_app(
+    profile: Profile,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    test::init_service(cookie_policy::startup::app(policy_for(profile))).await
+}
+
+/// Every `Set-Cookie` header of a response, as text.
+pub fn set_cookies<B>(res: &ServiceResponse<B>) -> Vec<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .map(|v| v.to_str().expect("ASCII Set-Cookie").to_owned())
+        .collect()
+}
+
+/// The body of a response, as text.
+pub async fn body_text<B: MessageBody>(res: ServiceResponse<B>) -> String {
+    let bytes = test::read_body(res).await;
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
+}

@@ -1,0 +1,253 @@
+//! End to end: the compiled binary on an ephemeral loopback port, driven by an
+//! HTTP client that keeps a cookie jar, as a browser or `curl -c/-b` would.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ureq::Agent;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cookie-policy");
+
+/// A running server; killed when dropped, if still running.
+struct Server {
+    child: Child,
+    base: String,
+    log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(profile: &str, extra_env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.env("APP_ENV", profile)
+            .env(
+                "APP_CONFIG_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+            )
+            .env("APP_SERVER__HOST", "127.0.0.1")
+            .env("APP_SERVER__PORT", "0")
+            .env("APP_SERVER__WORKERS", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("the binary starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let base = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx.recv_timeout(left).expect("a start-up line within 30 s");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                assert!(line.contains(&format!("(profile: {profile})")), "{line}");
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .expect("an address")
+                    .trim_end_matches(',')
+                    .to_owned();
+            }
+        };
+        Server {
+            child,
+            base,
+            log: rx,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and waits up to `limit` for the process to exit.
+    fn terminate(&mut self, limit: Duration) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop within {limit:?} of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn get(agent: &Agent, url: &str) -> (u16, Vec<String>, String) {
+    let mut res = agent.get(url).call().expect("the request completes");
+    let status = res.status().as_u16();
+    let cookies = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ASCII").to_owned())
+        .collect();
+    let body = res.body_mut().read_to_string().expect("a text body");
+    (status, cookies, body)
+}
+
+fn jar_has(agent: &Agent, name: &str) -> Option<String> {
+    agent
+        .cookie_jar_lock()
+        .iter()
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+#[test]
+fn login_profile_logout_with_a_cookie_jar_then_graceful_sigterm() {
+    let mut server = Server::start("development", &[]);
+    let agent = agent();
+
+    let (status, _, body) = get(&agent, &server.url("/profile"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"No username cookie found"}"#)
+    );
+
+    let (status, cookies, body) = get(&agent, &server.url("/login"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"Logged in and cookie set"}"#)
+    );
+    assert_eq!(
+        cookies,
+        ["username=alice; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax"]
+    );
+    assert_eq!(jar_has(&agent, "username").as_deref(), Some("alice"));
+
+    let (_, _, body) = get(&agent, &server.url("/profile"));
+    assert_eq!(body, r#"{"message":"Welcome back, alice!"}"#);
+
+    let (_, cookies, body) = get(&agent, &server.url("/logout"));
+    assert_eq!(body, r#"{"message":"Logged out"}"#);
+    assert_eq!(
+        cookies,
+        [
+            "username=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"
+        ]
+    );
+    assert_eq!(
+        jar_has(&agent, "username"),
+        None,
+        "the removal cookie matched and removed it"
+    );
+
+    let (_, _, body) = get(&agent, &server.url("/profile"));
+    assert_eq!(body, r#"{"message":"No username cookie found"}"#);
+
+    let status = server.terminate(Duration::from_secs(10));
+    assert!(status.success(), "exit status {status:?}");
+    let rest: Vec<String> = server.log.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("cookie-policy stopped")),
+        "{rest:#?}"
+    );
+}
+
+#[test]
+fn production_profile_sends_secure_cookies() {
+    let server = Server::start("production", &[]);
+    let (status, cookies, body) = get(&agent(), &server.url("/set-cookie"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"Cookie set"}"#)
+    );
+    assert_eq!(
+        cookies,
+        ["mycookie=cookievalue; Max-Age=1800; Path=/; Secure; HttpOnly; SameSite=Lax"]
+    );
+}
+
+#[test]
+fn bad_configuration_fails_at_start_up_with_a_clear_message_and_no_panic() {
+    let out = Command::new(BIN)
+        .env("APP_ENV", "production")
+        .env(
+            "APP_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .env("APP_COOKIES__SAME_SITE", "sideways")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "error: invalid configuration:\n  cookies.same_site: unknown variant: found `sideways`, expected `one of `Strict`, `strict`, `Lax`, `lax`, `None`, `none`` (from APP_COOKIES__SAME_SITE)\n"
+    );
+
+    let out = Command::new(BIN)
+        .env("APP_ENV", "production")
+        .env(
+            "APP_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .env("APP_COOKIES__SECURE", "false")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the production profile refuses cookies without Secure (cookies.secure = false from APP_COOKIES__SECURE); set cookies.secure = true, or opt out with cookies.allow_insecure_in_production = true\n"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_reported_with_what_to_do() {
+    let server = Server::start("development", &[]);
+    let port = server.base.rsplit(':').next().expect("a port").to_owned();
+    let out = Command::new(BIN)
+        .env(
+            "APP_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .env("APP_SERVER__PORT", &port)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("error: cannot listen on 127.0.0.1:{port}: ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "choose another with APP_SERVER__HOST and APP_SERVER__PORT (port 0 picks a free one)\n"
+        ),
+        "{stderr}"
+    );
+}

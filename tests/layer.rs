@@ -1,0 +1,219 @@
+//! The middleware wrapped around a user's own App: defaults filled into
+//! hand-built cookies, overrides, Partitioned and Priority, violations,
+//! removal matching, and the extractor without the middleware.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test::{TestRequest, call_service, init_service};
+use actix_web::{App, HttpResponse, web};
+use common::{body_text, set_cookies};
+use cookie_policy::policy::{CookieError, CookiePolicy, CookiePolicyLayer, Policy, SetCookie};
+
+fn policy(toml_src: &str) -> CookiePolicy {
+    use figment::providers::{Format, Toml};
+    figment::Figment::from(Toml::string(toml_src))
+        .extract()
+        .expect("valid test policy")
+}
+
+/// An App with one route per hand-written cookie header, behind the layer.
+async fn get_with(
+    policy: CookiePolicy,
+    headers: &'static [&'static str],
+) -> (StatusCode, Vec<String>, String) {
+    let app = init_service(App::new().wrap(CookiePolicyLayer::new(policy)).route(
+        "/",
+        web::get().to(move || async move {
+            let mut res = HttpResponse::Ok();
+            for h in headers {
+                res.append_header(("set-cookie", *h));
+            }
+            res.body("ok")
+        }),
+    ))
+    .await;
+    let res = call_service(&app, TestRequest::get().uri("/").to_request()).await;
+    let status = res.status();
+    let cookies = set_cookies(&res);
+    (status, cookies, body_text(res).await)
+}
+
+#[actix_web::test]
+async fn a_hand_built_cookie_receives_the_policy_defaults() {
+    let (status, cookies, _) = get_with(CookiePolicy::default(), &["token=abc123"]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        cookies,
+        ["token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"]
+    );
+}
+
+#[actix_web::test]
+async fn overrides_partitioned_and_priority_are_written_by_the_layer() {
+    let p = policy(
+        "same_site = \"none\"\nmax_age = 600\n[overrides.chip]\npartitioned = true\npriority = \"high\"\n[overrides.theme]\nhttp_only = false\nsame_site = \"strict\"",
+    );
+    let (status, cookies, _) = get_with(p, &["chip=1", "theme=dark", "other=x; Max-Age=5"]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        cookies,
+        [
+            "chip=1; Max-Age=600; Path=/; Secure; HttpOnly; SameSite=None; Partitioned; Priority=High",
+            "theme=dark; Max-Age=600; Path=/; Secure; SameSite=Strict",
+            "other=x; Max-Age=5; Path=/; Secure; HttpOnly; SameSite=None",
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn a_violating_cookie_turns_the_response_into_a_500_and_nothing_is_set() {
+    let (status, cookies, body) = get_with(CookiePolicy::default(), &["ok=1", "bad=a b"]).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(cookies.is_empty(), "{cookies:?}");
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"cookie_policy_violation","loc":["response","set-cookie"],"msg":"The server could not write a cookie that its cookie policy allows; the server log has the details."}]}"#
+    );
+}
+
+#[actix_web::test]
+async fn explain_violations_names_the_cookie_and_the_rule() {
+    let p = policy("explain_violations = true");
+    let (status, cookies, body) =
+        get_with(p, &["bad=a;b; Domain=evil.example", "x=1; Path=/; Path=/a"]).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(cookies.is_empty());
+    // `bad=a;b` splits at the first ';': `b` is an attribute nobody intended.
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"invalid_cookie_attribute","loc":["cookie","bad"],"msg":"cookie `bad`: unknown attribute \"b\"; the policy writes only Expires, Max-Age, Domain, Path, Secure, HttpOnly, SameSite, Partitioned and Priority (R4)"},{"type":"duplicate_cookie_attribute","loc":["cookie","x"],"msg":"cookie `x`: the Path attribute is written twice (R13)"}]}"#
+    );
+}
+
+#[actix_web::test]
+async fn drop_mode_removes_only_the_violating_cookie() {
+    let p = policy("on_violation = \"drop\"");
+    let (status, cookies, body) = get_with(p, &["ok=1", "bad=a b", "ok=2"]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cookies, ["ok=1; Path=/; Secure; HttpOnly; SameSite=Lax"]);
+    assert_eq!(body, "ok");
+}
+
+#[actix_web::test]
+async fn a_cookie_error_from_a_handler_is_explained_only_when_asked() {
+    async fn handler(policy: Policy) -> Result<HttpResponse, CookieError> {
+        Ok(HttpResponse::Ok()
+            .cookie(policy.cookie("name", "a,b")?)
+            .finish())
+    }
+    for (explain, want) in [
+        (
+            true,
+            r#"{"detail":[{"type":"invalid_cookie_value","loc":["cookie","name"],"msg":"cookie `name`: byte 0x2C (',') at position 1 is not allowed in a cookie value; encode the value, for example as base64url (R2)"}]}"#,
+        ),
+        (
+            false,
+            r#"{"detail":[{"type":"cookie_policy_violation","loc":["response","set-cookie"],"msg":"The server could not write a cookie that its cookie policy allows; the server log has the details."}]}"#,
+        ),
+    ] {
+        let p = policy(&format!("explain_violations = {explain}"));
+        let app = init_service(
+            App::new()
+                .wrap(CookiePolicyLayer::new(p))
+                .route("/", web::get().to(handler)),
+        )
+        .await;
+        let res = call_service(&app, TestRequest::get().uri("/").to_request()).await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(set_cookies(&res).is_empty());
+        assert_eq!(body_text(res).await, want);
+    }
+}
+
+#[actix_web::test]
+async fn removal_matches_the_cookie_it_removes() {
+    let p = policy(
+        "same_site = \"none\"\n[overrides.sid]\npath = \"/app\"\ndomain = \".Example.com\"\npartitioned = true\nmax_age = 60",
+    );
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(p))
+            .route(
+                "/in",
+                web::get().to(|p: Policy| async move {
+                    HttpResponse::Ok()
+                        .cookie(p.cookie("sid", "v").unwrap())
+                        .finish()
+                }),
+            )
+            .route(
+                "/out",
+                web::get().to(|p: Policy| async move {
+                    HttpResponse::Ok()
+                        .cookie(p.removal("sid").unwrap())
+                        .finish()
+                }),
+            ),
+    )
+    .await;
+    let set = set_cookies(&call_service(&app, TestRequest::get().uri("/in").to_request()).await);
+    let del = set_cookies(&call_service(&app, TestRequest::get().uri("/out").to_request()).await);
+    let (set, del) = (
+        SetCookie::parse(&set[0]).unwrap(),
+        SetCookie::parse(&del[0]).unwrap(),
+    );
+    assert_eq!(
+        (
+            &set.name,
+            &set.path,
+            &set.domain,
+            set.secure,
+            set.same_site,
+            set.partitioned
+        ),
+        (
+            &del.name,
+            &del.path,
+            &del.domain,
+            del.secure,
+            del.same_site,
+            del.partitioned
+        )
+    );
+    assert_eq!(set.path.as_deref(), Some("/app"));
+    assert_eq!(set.domain.as_deref(), Some("example.com"));
+    assert!(set.partitioned);
+    assert_eq!(
+        (set.max_age, del.max_age, del.value.as_str()),
+        (Some(60), Some(0), "")
+    );
+}
+
+#[actix_web::test]
+async fn the_policy_extractor_says_how_to_register_the_middleware() {
+    let app = init_service(App::new().route(
+        "/",
+        web::get().to(|p: Policy| async move {
+            HttpResponse::Ok()
+                .cookie(p.cookie("a", "b").unwrap())
+                .finish()
+        }),
+    ))
+    .await;
+    let res = call_service(&app, TestRequest::get().uri("/").to_request()).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body_text(res).await,
+        r#"{"detail":[{"type":"policy_layer_missing","loc":["server"],"msg":"the cookie policy middleware is not registered for this route: add `.wrap(CookiePolicyLayer::new(policy))` to the App or scope"}]}"#
+    );
+}
+
+#[actix_web::test]
+async fn responses_without_cookies_pass_untouched() {
+    let (status, cookies, body) = get_with(CookiePolicy::default(), &[]).await;
+    assert_eq!(
+        (status, cookies.len(), body.as_str()),
+        (StatusCode::OK, 0, "ok")
+    );
+}
