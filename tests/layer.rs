@@ -157,8 +157,14 @@ async fn removal_matches_the_cookie_it_removes() {
             ),
     )
     .await;
-    let set = set_cookies(&call_service(&app, TestRequest::get().uri("/in").to_request()).await);
-    let del = set_cookies(&call_service(&app, TestRequest::get().uri("/out").to_request()).await);
+    let get = |uri| {
+        TestRequest::get()
+            .uri(uri)
+            .insert_header(("host", "app.example.com"))
+            .to_request()
+    };
+    let set = set_cookies(&call_service(&app, get("/in")).await);
+    let del = set_cookies(&call_service(&app, get("/out")).await);
     let (set, del) = (
         SetCookie::parse(&set[0]).unwrap(),
         SetCookie::parse(&del[0]).unwrap(),

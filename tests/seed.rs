@@ -131,16 +131,39 @@ async fn production_profile_adds_secure_to_every_cookie() {
 }
 
 #[actix_web::test]
-async fn profile_greets_with_json_escaping_intact() {
+async fn profile_reads_the_value_byte_for_byte_and_skips_a_malformed_one() {
     let app = seed_app(Profile::Development).await;
-    let req = TestRequest::get()
-        .uri("/profile")
-        .insert_header(("cookie", "username=a\"b"))
-        .to_request();
-    // A quote inside a value is not a cookie-octet; actix still reads it, and
-    // the JSON body escapes it rather than breaking.
-    let body = body_text(call_service(&app, req).await).await;
-    assert_eq!(body, r#"{"message":"Welcome back, a\"b!"}"#);
+    for (cookie, want) in [
+        // Percent-escapes are not decoded (as Starlette does not decode them).
+        (
+            "username=al%69ce",
+            r#"{"message":"Welcome back, al%69ce!"}"#,
+        ),
+        // A quote inside a value breaks the grammar: that pair alone is skipped.
+        (
+            "username=a\"b; other=1",
+            r#"{"message":"No username cookie found"}"#,
+        ),
+        (
+            "bad pair; username=bob",
+            r#"{"message":"Welcome back, bob!"}"#,
+        ),
+        // A name is never decoded into another one.
+        (
+            "user%6Eame=mallory",
+            r#"{"message":"No username cookie found"}"#,
+        ),
+    ] {
+        let req = TestRequest::get()
+            .uri("/profile")
+            .insert_header(("cookie", cookie))
+            .to_request();
+        assert_eq!(
+            body_text(call_service(&app, req).await).await,
+            want,
+            "{cookie}"
+        );
+    }
 }
 
 #[actix_web::test]

@@ -60,6 +60,12 @@ pub enum ViolationKind {
     InvalidPath,
     /// R6: `Domain` is not a plain host name.
     InvalidDomain,
+    /// R7: a `__Secure-` (or `__Http-`) name without what its prefix needs.
+    SecurePrefix,
+    /// R8: a `__Host-` name without `Secure`, `Path=/`, or with `Domain`.
+    HostPrefix,
+    /// R9: a prefix spelled other than canonically, such as `__host-`.
+    NonCanonicalPrefix,
     /// R10: `SameSite=None` without `Secure`.
     SameSiteNoneInsecure,
     /// R11: `Partitioned` without `Secure`.
@@ -86,6 +92,9 @@ impl ViolationKind {
             Self::InvalidAttribute => "invalid_cookie_attribute",
             Self::InvalidPath => "invalid_cookie_path",
             Self::InvalidDomain => "invalid_cookie_domain",
+            Self::SecurePrefix => "secure_prefix_requirements",
+            Self::HostPrefix => "host_prefix_requirements",
+            Self::NonCanonicalPrefix => "non_canonical_prefix",
             Self::SameSiteNoneInsecure => "same_site_none_requires_secure",
             Self::PartitionedInsecure => "partitioned_requires_secure",
             Self::InvalidLifetime => "invalid_cookie_lifetime",
@@ -105,6 +114,9 @@ impl ViolationKind {
             Self::InvalidAttribute => "R4",
             Self::InvalidPath => "R5",
             Self::InvalidDomain => "R6",
+            Self::SecurePrefix => "R7",
+            Self::HostPrefix => "R8",
+            Self::NonCanonicalPrefix => "R9",
             Self::SameSiteNoneInsecure => "R10",
             Self::PartitionedInsecure => "R11",
             Self::InvalidLifetime => "R12",

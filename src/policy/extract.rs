@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 
 use super::CookiePolicy;
 use super::error::ErrorBody;
+use super::inbound::Diagnostics;
 
 /// The cookie policy of the request, put there by
 /// [`CookiePolicyLayer`](super::CookiePolicyLayer).
@@ -72,5 +73,20 @@ impl ResponseError for PolicyLayerMissing {
     fn error_response(&self) -> HttpResponse {
         ErrorBody::one("policy_layer_missing", &["server"], self.to_string())
             .respond(self.status_code())
+    }
+}
+
+/// What the layer skipped or refused among the request's cookies; empty when
+/// every pair was accepted (or the middleware is not registered).
+impl FromRequest for Diagnostics {
+    type Error = std::convert::Infallible;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(req
+            .extensions()
+            .get::<Diagnostics>()
+            .cloned()
+            .unwrap_or_default()))
     }
 }

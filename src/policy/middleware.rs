@@ -11,16 +11,20 @@ use std::sync::Arc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::{Error, HttpMessage};
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue, SET_COOKIE};
+use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
 use super::error::{CookieError, ErrorBody};
 use super::extract::Policy;
+use super::inbound::{self, Diagnostic, DiagnosticKind, Diagnostics};
 use super::{CookiePolicy, OnViolation, outbound};
 
 /// The cookie policy middleware: `App::new().wrap(CookiePolicyLayer::new(policy))`.
 ///
-/// On the way in it attaches the policy to the request, for the
+/// On the way in it enforces the `Cookie` limits (431 beyond them), skips
+/// malformed and suspicious pairs (see [`Diagnostics`]), hands the app one
+/// canonical `Cookie` header, and attaches the policy to the request, for the
 /// [`Policy`] extractor. On the way out it fills every `Set-Cookie` header's
 /// unset attributes from the policy, checks the rules, and writes each header
 /// in canonical form. A cookie that breaks a rule is never sent: the response
@@ -107,7 +111,30 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        match inbound::process(&self.policy, req.headers()) {
+            Err(limit) => {
+                log::warn!("refused {} {}: {limit}", req.method(), req.path());
+                let res = req
+                    .into_response(limit.error_response())
+                    .map_into_right_body();
+                return Box::pin(ready(Ok(res)));
+            }
+            Ok(inbound) => {
+                if let Some(header) = inbound.header {
+                    let headers = req.headers_mut();
+                    headers.remove(COOKIE);
+                    if let Some(value) = header {
+                        headers.insert(COOKIE, value);
+                    }
+                }
+                if !inbound.diagnostics.is_empty() {
+                    log_diagnostics(&req, &inbound.diagnostics);
+                    req.extensions_mut()
+                        .insert(Diagnostics(Arc::new(inbound.diagnostics)));
+                }
+            }
+        }
         req.extensions_mut().insert(self.policy.clone());
         let policy = self.policy.clone();
         let fut = self.service.call(req);
@@ -120,7 +147,12 @@ where
 fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
     let config = policy.config();
     let drop_mode = config.on_violation == OnViolation::Drop;
-    let errors = outbound::apply(policy, res.headers_mut(), drop_mode);
+    let host = res
+        .headers()
+        .contains_key(SET_COOKIE)
+        .then(|| outbound::host_name(res.request().connection_info().host()));
+    let outcome = outbound::apply(policy, res.headers_mut(), drop_mode, host.as_deref());
+    let errors = outcome.errors;
     let verb = if drop_mode { "dropped" } else { "refused" };
     for e in &errors {
         log::error!(
@@ -133,6 +165,11 @@ fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceRespo
         return res
             .into_response(violation_response(config.explain_violations, &errors))
             .map_into_right_body();
+    }
+    if outcome.sensitive {
+        // R22: a response that sets a sensitive cookie must not be cached.
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     // A handler returned a CookieError (for example from `policy.cookie(..)?`):
     // its response has the generic body; log the detail and explain if asked.
@@ -152,6 +189,27 @@ fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceRespo
         }
     }
     res.map_into_left_body()
+}
+
+/// Skipped pairs at debug level; possible tossing attempts at warn.
+fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        let level = match d.kind {
+            DiagnosticKind::Tossing
+            | DiagnosticKind::MissingPrefix
+            | DiagnosticKind::NonCanonicalPrefix => log::Level::Warn,
+            _ => log::Level::Debug,
+        };
+        log::log!(
+            level,
+            "cookie `{}` on {} {} not read ({}): {}",
+            d.name,
+            req.method(),
+            req.path(),
+            d.kind.as_str(),
+            d.detail
+        );
+    }
 }
 
 fn violation_response(explain: bool, errors: &[CookieError]) -> actix_web::HttpResponse {

@@ -28,8 +28,10 @@
 pub mod error;
 pub mod extract;
 pub mod grammar;
+pub mod inbound;
 pub mod middleware;
 pub mod outbound;
+pub mod prefix;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -39,8 +41,10 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{CookieError, PolicyConfigError, ViolationKind};
 pub use extract::Policy;
+pub use inbound::{Diagnostic, DiagnosticKind, Diagnostics, LimitExceeded};
 pub use middleware::CookiePolicyLayer;
 pub use outbound::SetCookie;
+pub use prefix::Prefix;
 
 /// The longest lifetime a user agent keeps a cookie: 400 days
 /// (RFC 6265bis §5.5, rule R12).
@@ -236,6 +240,12 @@ pub struct CookiePolicyConfig {
     /// Let the production profile start with cookies that are not `Secure`.
     /// Default: `false`.
     pub allow_insecure_in_production: bool,
+    /// The most octets of `Cookie` header a request may carry, over all its
+    /// `Cookie` fields (R16); more answers 431. Default: `8192`.
+    pub max_header_bytes: usize,
+    /// The most cookie pairs a request may carry (R16); more answers 431.
+    /// Default: `100`.
+    pub max_pairs: usize,
     /// Per-cookie overrides, keyed by cookie name: `[cookies.overrides.<name>]`.
     pub overrides: BTreeMap<String, CookieOverride>,
 }
@@ -254,6 +264,8 @@ impl Default for CookiePolicyConfig {
             on_violation: OnViolation::Reject,
             explain_violations: false,
             allow_insecure_in_production: false,
+            max_header_bytes: 8192,
+            max_pairs: 100,
             overrides: BTreeMap::new(),
         }
     }
@@ -281,6 +293,15 @@ pub struct CookieOverride {
     pub partitioned: Option<bool>,
     /// `Priority` for this cookie.
     pub priority: Option<Priority>,
+    /// A name prefix: `"host"` writes `__Host-<name>` (Secure, `Path=/`, no
+    /// Domain), `"secure"` writes `__Secure-<name>` (Secure). Handlers keep
+    /// using the plain name both ways; a plain-named copy sent by a client is
+    /// ignored. Prefixed cookies are sensitive.
+    pub prefix: Option<Prefix>,
+    /// Treat the cookie as sensitive: a duplicate sent by a client makes it
+    /// absent (a possible cookie-tossing attempt, R20), and a response that
+    /// sets it gets `Cache-Control: no-store` (R22).
+    pub sensitive: Option<bool>,
 }
 
 /// The attributes the policy writes for one cookie name: its override, if
@@ -303,6 +324,10 @@ pub struct CookieAttributes {
     pub partitioned: bool,
     /// `Priority`.
     pub priority: Option<Priority>,
+    /// The declared name prefix, if any.
+    pub prefix: Option<Prefix>,
+    /// Duplicates are refused inbound and responses setting it are not cached.
+    pub sensitive: bool,
 }
 
 impl CookieAttributes {
@@ -316,6 +341,8 @@ impl CookieAttributes {
             domain: c.domain.clone(),
             partitioned: c.partitioned,
             priority: c.priority,
+            prefix: None,
+            sensitive: false,
         }
     }
 
@@ -329,7 +356,52 @@ impl CookieAttributes {
             domain: o.domain.clone().or_else(|| self.domain.clone()),
             partitioned: o.partitioned.unwrap_or(self.partitioned),
             priority: o.priority.or(self.priority),
+            prefix: o.prefix,
+            sensitive: o.sensitive.unwrap_or(o.prefix.is_some()),
         }
+    }
+
+    /// Meets the declared prefix's requirements: `Secure` for both, and for
+    /// `__Host-` also `Path=/` and no `Domain`. What the override itself
+    /// says against them is an error (R7, R8); what it only inherits from
+    /// the defaults is set right.
+    fn apply_prefix(&mut self, o: &CookieOverride, key: &str) -> Result<(), PolicyConfigError> {
+        let Some(prefix) = self.prefix else {
+            return Ok(());
+        };
+        let err = |field: &str, what: &str, rule: &str| PolicyConfigError {
+            key: format!("{key}.{field}"),
+            message: format!(
+                "prefix = \"{}\" requires {what} ({rule})",
+                match prefix {
+                    Prefix::Host => "host",
+                    Prefix::Secure => "secure",
+                }
+            ),
+        };
+        let rule = if prefix == Prefix::Host { "R8" } else { "R7" };
+        if o.secure == Some(false) {
+            return Err(err("secure", "secure = true", rule));
+        }
+        self.secure = true;
+        if prefix == Prefix::Host {
+            if o.path.as_deref().is_some_and(|p| p != "/") {
+                return Err(err("path", "path = \"/\"", rule));
+            }
+            if o.domain.is_some() {
+                return Err(err("domain", "no domain", rule));
+            }
+            self.path = "/".to_owned();
+            self.domain = None;
+        }
+        if o.sensitive == Some(false) {
+            return Err(PolicyConfigError {
+                key: format!("{key}.sensitive"),
+                message: "a prefixed cookie is always sensitive; remove sensitive = false"
+                    .to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// Checks these attributes against the rules a configuration can break,
@@ -345,6 +417,14 @@ impl CookieAttributes {
         }
         if let Some(domain) = &self.domain {
             match outbound::normalize_domain(domain) {
+                Ok(d) if outbound::is_listed_public_suffix(&d) => {
+                    return Err(err(
+                        "domain",
+                        format!(
+                            "{d:?} is a public suffix, which browsers refuse as a cookie domain (R6)"
+                        ),
+                    ));
+                }
                 Ok(d) => self.domain = Some(d),
                 Err(message) => return Err(err("domain", format!("{message} (R6)"))),
             }
@@ -379,6 +459,8 @@ pub struct CookiePolicy {
     config: CookiePolicyConfig,
     defaults: CookieAttributes,
     overrides: HashMap<String, CookieAttributes>,
+    /// Prefixed names on the wire (`__Host-sid`) to their declared names (`sid`).
+    declared: HashMap<String, String>,
 }
 
 impl Default for CookiePolicy {
@@ -388,6 +470,7 @@ impl Default for CookiePolicy {
         Self {
             defaults: CookieAttributes::from_config(&config),
             overrides: HashMap::new(),
+            declared: HashMap::new(),
             config,
         }
     }
@@ -418,7 +501,19 @@ impl CookiePolicy {
     pub fn new(config: CookiePolicyConfig) -> Result<Self, PolicyConfigError> {
         let mut defaults = CookieAttributes::from_config(&config);
         defaults.validate("cookies")?;
+        for (key, value) in [
+            ("max_header_bytes", config.max_header_bytes),
+            ("max_pairs", config.max_pairs),
+        ] {
+            if value == 0 {
+                return Err(PolicyConfigError {
+                    key: format!("cookies.{key}"),
+                    message: "must be at least 1".to_owned(),
+                });
+            }
+        }
         let mut overrides = HashMap::with_capacity(config.overrides.len());
+        let mut declared = HashMap::new();
         for (name, o) in &config.overrides {
             let key = format!("cookies.overrides.{name}");
             if let Err(e) = outbound::check_name(name) {
@@ -427,14 +522,28 @@ impl CookiePolicy {
                     message: e.explanation(),
                 });
             }
+            if let Some((req, _)) = prefix::of(name) {
+                return Err(PolicyConfigError {
+                    key,
+                    message: format!(
+                        "declare the plain name and prefix = \"host\" or \"secure\" instead of writing the {} prefix into the name",
+                        req.prefix
+                    ),
+                });
+            }
             let mut attrs = defaults.with_override(o);
+            attrs.apply_prefix(o, &key)?;
             attrs.validate(&key)?;
+            if let Some(p) = attrs.prefix {
+                declared.insert(format!("{}{name}", p.as_str()), name.clone());
+            }
             overrides.insert(name.clone(), attrs);
         }
         Ok(Self {
             config,
             defaults,
             overrides,
+            declared,
         })
     }
 
@@ -443,9 +552,37 @@ impl CookiePolicy {
         &self.config
     }
 
-    /// The attributes the policy writes for the cookie `name`.
+    /// The attributes the policy writes for the cookie `name`, given as
+    /// declared (`sid`) or as sent on the wire (`__Host-sid`).
     pub fn attributes(&self, name: &str) -> &CookieAttributes {
-        self.overrides.get(name).unwrap_or(&self.defaults)
+        if self.overrides.is_empty() {
+            return &self.defaults;
+        }
+        self.overrides
+            .get(name)
+            .or_else(|| self.declared.get(name).and_then(|d| self.overrides.get(d)))
+            .unwrap_or(&self.defaults)
+    }
+
+    /// The declared name of a prefixed name on the wire: `sid` for
+    /// `__Host-sid` when `sid` is declared with `prefix = "host"`.
+    pub fn declared_name(&self, wire: &str) -> Option<&str> {
+        self.declared.get(wire).map(String::as_str)
+    }
+
+    /// The name a cookie is sent under: the declared prefix in front of a
+    /// declared name, the name itself otherwise.
+    pub fn wire_name<'n>(&self, name: &'n str) -> std::borrow::Cow<'n, str> {
+        match self.overrides.get(name).and_then(|a| a.prefix) {
+            Some(p) => std::borrow::Cow::Owned(format!("{}{name}", p.as_str())),
+            None => std::borrow::Cow::Borrowed(name),
+        }
+    }
+
+    /// Whether `name` (declared or on the wire) is sensitive: declared with
+    /// `sensitive = true` or a prefix, or carrying a prefix itself.
+    pub fn is_sensitive(&self, name: &str) -> bool {
+        self.attributes(name).sensitive || prefix::of(name).is_some()
     }
 
     /// Whether any cookie this policy writes may go out without `Secure`.
@@ -471,7 +608,7 @@ impl CookiePolicy {
         outbound::check_name(&name)?;
         outbound::check_value(&name, &value)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(name, value);
+        let mut cookie = Cookie::new(self.wire(name, attrs), value);
         self.apply(&mut cookie, attrs);
         if let Some(seconds) = attrs.max_age.seconds() {
             cookie.set_max_age(Duration::seconds(i64::from(seconds)));
@@ -490,11 +627,26 @@ impl CookiePolicy {
         let name = name.into();
         outbound::check_name(&name)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(name, "");
+        let mut cookie = Cookie::new(self.wire(name, attrs), "");
         self.apply(&mut cookie, attrs);
         cookie.set_max_age(Duration::ZERO);
         cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
         Ok(cookie)
+    }
+
+    /// The wire name for a checked name: prefixed when declared with a prefix
+    /// and not already written with it.
+    fn wire<'c>(
+        &self,
+        name: std::borrow::Cow<'c, str>,
+        attrs: &CookieAttributes,
+    ) -> std::borrow::Cow<'c, str> {
+        match attrs.prefix {
+            Some(p) if self.overrides.contains_key(name.as_ref()) => {
+                std::borrow::Cow::Owned(format!("{}{name}", p.as_str()))
+            }
+            _ => name,
+        }
     }
 
     fn apply(&self, cookie: &mut Cookie<'_>, attrs: &CookieAttributes) {

@@ -18,7 +18,9 @@ use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 
 use super::error::{CookieError, ViolationKind};
 use super::grammar;
-use super::{CookiePolicy, MAX_ATTRIBUTE_VALUE_BYTES, MAX_LIFETIME_SECONDS, Priority, SameSite};
+use super::{
+    CookiePolicy, MAX_ATTRIBUTE_VALUE_BYTES, MAX_LIFETIME_SECONDS, Priority, SameSite, prefix,
+};
 
 /// The most octets of name plus value a user agent keeps (rule R3).
 pub const MAX_NAME_VALUE_BYTES: usize = 4096;
@@ -344,6 +346,14 @@ impl SetCookie {
     /// policy turns them on; turn one off for a cookie in its override.
     pub fn fill_from(&mut self, policy: &CookiePolicy) {
         let attrs = policy.attributes(&self.name);
+        // A cookie declared with a prefix but written under its plain name
+        // is sent under the prefixed name.
+        if let Some(p) = attrs.prefix
+            && !self.name.starts_with(p.as_str())
+        {
+            self.name.insert_str(0, p.as_str());
+        }
+        let (explicit_path, explicit_domain) = (self.path.is_some(), self.domain.is_some());
         if self.max_age.is_none() && self.expires.is_none() {
             self.max_age = attrs.max_age.seconds().map(i64::from);
         }
@@ -358,6 +368,29 @@ impl SetCookie {
         self.same_site = self.same_site.or(Some(attrs.same_site));
         self.partitioned |= attrs.partitioned;
         self.priority = self.priority.or(attrs.priority);
+        // A canonical prefix declares what the cookie needs (R7, R8): add
+        // it, unless the cookie itself said otherwise (then `check` refuses).
+        if let Some((req, true)) = prefix::of(&self.name) {
+            self.secure |= req.secure;
+            self.http_only |= req.http_only;
+            if req.host {
+                if !explicit_path {
+                    self.path = Some("/".to_owned());
+                }
+                if !explicit_domain {
+                    self.domain = None;
+                }
+            }
+        }
+    }
+
+    /// Whether this is a removal: `Max-Age` of 0, or `Expires` in the past.
+    pub fn is_removal(&self, now: SystemTime) -> bool {
+        match (self.max_age, self.expires) {
+            (Some(max_age), _) => max_age <= 0,
+            (None, Some(expires)) => expires <= now,
+            (None, None) => false,
+        }
     }
 
     /// Checks the rules that depend on several attributes together, or on
@@ -372,6 +405,34 @@ impl SetCookie {
                     "name and value are {size} bytes, over the {MAX_NAME_VALUE_BYTES} bytes browsers keep; store less in the cookie"
                 ),
             ));
+        }
+        if let Some((req, canonical)) = prefix::of(&self.name) {
+            if !canonical {
+                return Err(fail(
+                    ViolationKind::NonCanonicalPrefix,
+                    format!(
+                        "browsers read this name as {} prefixed; spell the prefix exactly {}",
+                        req.prefix, req.prefix
+                    ),
+                ));
+            }
+            if (req.secure && !self.secure) || (req.http_only && !self.http_only) {
+                let needs = if req.http_only {
+                    "Secure and HttpOnly"
+                } else {
+                    "Secure"
+                };
+                return Err(fail(
+                    ViolationKind::SecurePrefix,
+                    format!("a {} cookie needs {needs}", req.prefix),
+                ));
+            }
+            if req.host && (self.path.as_deref() != Some("/") || self.domain.is_some()) {
+                return Err(fail(
+                    ViolationKind::HostPrefix,
+                    format!("a {} cookie needs Path=/ and no Domain", req.prefix),
+                ));
+            }
         }
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(fail(
@@ -408,6 +469,59 @@ impl SetCookie {
         }
         Ok(())
     }
+}
+
+/// Checks `Domain` against the host the request was sent to (R6): the host
+/// must domain-match it, and it must not be a public suffix unless it is the
+/// host itself (bis §5.7 steps 8-10); otherwise browsers ignore the cookie.
+fn check_domain_for_host(cookie: &SetCookie, host: &str) -> Result<(), CookieError> {
+    let Some(domain) = cookie.domain.as_deref() else {
+        return Ok(());
+    };
+    if host == domain {
+        return Ok(());
+    }
+    let fail = |detail: String| {
+        CookieError::new(
+            printable(&cookie.name),
+            ViolationKind::InvalidDomain,
+            detail,
+        )
+    };
+    let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+    let covers = !is_ip
+        && host.len() > domain.len()
+        && host.ends_with(domain)
+        && host.as_bytes()[host.len() - domain.len() - 1] == b'.';
+    if !covers {
+        return Err(fail(format!(
+            "Domain={domain} does not cover the request host {host}, so browsers ignore the cookie"
+        )));
+    }
+    if psl::domain_str(domain).is_none() {
+        return Err(fail(format!(
+            "Domain={domain} is a public suffix, so browsers ignore the cookie; use the host name or no Domain"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `domain` is on the public suffix list (`com`, `co.uk`, `github.io`).
+pub(crate) fn is_listed_public_suffix(domain: &str) -> bool {
+    psl::suffix(domain.as_bytes())
+        .is_some_and(|s| s.is_known() && s.as_bytes() == domain.as_bytes())
+}
+
+/// The host name of a `Host` value: no port, no IPv6 brackets, lower case.
+pub(crate) fn host_name(host: &str) -> String {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    };
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 fn canonical(which: Attr) -> &'static str {
@@ -463,6 +577,7 @@ fn process_one(
     policy: &CookiePolicy,
     value: &HeaderValue,
     now: SystemTime,
+    host: Option<&str>,
 ) -> Result<(SetCookie, HeaderValue), CookieError> {
     let text = value.to_str().map_err(|_| {
         let lossy = String::from_utf8_lossy(value.as_bytes());
@@ -476,6 +591,9 @@ fn process_one(
     let mut cookie = SetCookie::parse(text)?;
     cookie.fill_from(policy);
     cookie.check(now)?;
+    if let Some(host) = host {
+        check_domain_for_host(&cookie, host)?;
+    }
     let rendered = HeaderValue::try_from(cookie.to_string()).map_err(|_| {
         // Unreachable in practice: every part was checked against the grammar.
         CookieError::new(
@@ -487,46 +605,66 @@ fn process_one(
     Ok((cookie, rendered))
 }
 
-/// Applies the policy to every `Set-Cookie` in `headers`.
+/// What applying the policy to a response's cookies found.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// The violations, in header order.
+    pub errors: Vec<CookieError>,
+    /// A sensitive cookie is among those sent (R22).
+    pub sensitive: bool,
+}
+
+/// Applies the policy to every `Set-Cookie` in `headers`; `host` is the
+/// request's host name, when known, for the `Domain` check (R6).
 ///
-/// Returns the violations found. When there are none, or when `keep_valid`
-/// is set (the `drop` mode), the headers are replaced by the valid cookies in
-/// canonical form; otherwise the headers are left as they were and the caller
-/// must not send them. Of two cookies with one name (R13), the first is kept.
+/// When there are no violations, or when `keep_valid` is set (the `drop`
+/// mode), the headers are replaced by the valid cookies in canonical form;
+/// otherwise they are left as they were and the caller must not send them.
+/// Two cookies of one name (R13) are a violation, and the first is kept,
+/// unless all of them are removals with distinct `(Domain, Path)`: the one
+/// way to purge copies of a cookie planted under other paths or domains.
 pub(crate) fn apply(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
     keep_valid: bool,
-) -> Vec<CookieError> {
+    host: Option<&str>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
     if !headers.contains_key(SET_COOKIE) {
-        return Vec::new();
+        return outcome;
     }
     let now = SystemTime::now();
-    let mut errors = Vec::new();
     let mut written: Vec<(SetCookie, HeaderValue)> = Vec::new();
     for value in headers.get_all(SET_COOKIE) {
-        match process_one(policy, value, now) {
+        match process_one(policy, value, now, host) {
             Ok((cookie, rendered)) => {
-                if written.iter().any(|(c, _)| c.name == cookie.name) {
-                    errors.push(CookieError::new(
+                let clash = written.iter().any(|(c, _)| {
+                    c.name == cookie.name
+                        && !(c.is_removal(now)
+                            && cookie.is_removal(now)
+                            && (&c.domain, &c.path) != (&cookie.domain, &cookie.path))
+                });
+                if clash {
+                    outcome.errors.push(CookieError::new(
                         printable(&cookie.name),
                         ViolationKind::DuplicateCookie,
                         "the response sets this cookie twice; set it once",
                     ));
                 } else {
+                    outcome.sensitive |= policy.is_sensitive(&cookie.name);
                     written.push((cookie, rendered));
                 }
             }
-            Err(e) => errors.push(e),
+            Err(e) => outcome.errors.push(e),
         }
     }
-    if errors.is_empty() || keep_valid {
+    if outcome.errors.is_empty() || keep_valid {
         headers.remove(SET_COOKIE);
         for (_, rendered) in written {
             headers.append(SET_COOKIE, rendered);
         }
     }
-    errors
+    outcome
 }
 
 #[cfg(test)]
@@ -738,7 +876,7 @@ mod tests {
             SET_COOKIE,
             HeaderValue::from_static("b=2; HttpOnly; Max-Age=5"),
         );
-        assert!(apply(&policy, &mut headers, false).is_empty());
+        assert!(apply(&policy, &mut headers, false, None).errors.is_empty());
         let got: Vec<_> = headers
             .get_all(SET_COOKIE)
             .map(|v| v.to_str().unwrap())
@@ -755,7 +893,7 @@ mod tests {
         headers.append(SET_COOKIE, HeaderValue::from_static("a=1"));
         headers.append(SET_COOKIE, HeaderValue::from_static("a=2"));
         headers.append(SET_COOKIE, HeaderValue::from_static("c=x y"));
-        let errors = apply(&policy, &mut headers, false);
+        let errors = apply(&policy, &mut headers, false, None).errors;
         let kinds: Vec<_> = errors.iter().map(|e| e.kind()).collect();
         assert_eq!(
             kinds,
@@ -767,7 +905,7 @@ mod tests {
             "reject mode leaves headers for the caller to discard"
         );
 
-        let errors = apply(&policy, &mut headers, true);
+        let errors = apply(&policy, &mut headers, true, None).errors;
         assert_eq!(errors.len(), 2);
         let got: Vec<_> = headers
             .get_all(SET_COOKIE)

@@ -1,0 +1,540 @@
+//! Inbound: every `Cookie` header the app reads.
+//!
+//! Limits first (R16: total bytes and pairs over all `Cookie` fields, else
+//! 431), then a single linear pass over the bytes that tolerates several
+//! fields and `;` with or without a space (R17), skips and records each
+//! malformed pair without failing the rest (R18), matches names byte for
+//! byte with no decoding or case folding (R19), and makes a duplicated
+//! sensitive cookie absent (R20).
+//!
+//! The result is written back as one canonical `Cookie` header in which `%`
+//! is escaped as `%25`, so that actix-web's own `HttpRequest::cookie`, which
+//! percent-decodes names and values, returns exactly the bytes the client
+//! sent and can never turn `%5F%5FHost-sid` into `__Host-sid`.
+//!
+//! Hand-written because this parser *is* the hardening: the `cookie` crate
+//! and actix-web decode, trim and drop in ways rules R18 and R19 forbid.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{COOKIE, HeaderMap, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+
+use super::error::ErrorBody;
+use super::outbound::printable;
+use super::{CookiePolicy, grammar, prefix};
+
+/// Why a cookie the client sent was not handed to the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    /// A pair without `=` (a nameless cookie).
+    Nameless,
+    /// The name is not an RFC 9110 token (includes bytes that are not UTF-8).
+    InvalidName,
+    /// The value has bytes outside `cookie-octet` (includes bytes that are not UTF-8).
+    InvalidValue,
+    /// The value has a `%` not followed by two hex digits.
+    BadPercentEscape,
+    /// A prefix spelled other than canonically, such as `__host-`.
+    NonCanonicalPrefix,
+    /// A cookie declared with a prefix arrived under its plain name: anyone
+    /// can set that name, so it is not the protected cookie.
+    MissingPrefix,
+    /// A second copy of a name; the first one is kept.
+    Duplicate,
+    /// A sensitive name arrived more than once: treated as absent, a
+    /// possible cookie-tossing attempt.
+    Tossing,
+}
+
+impl DiagnosticKind {
+    /// A snake_case name for logs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nameless => "nameless_pair",
+            Self::InvalidName => "invalid_name",
+            Self::InvalidValue => "invalid_value",
+            Self::BadPercentEscape => "bad_percent_escape",
+            Self::NonCanonicalPrefix => "non_canonical_prefix",
+            Self::MissingPrefix => "missing_prefix",
+            Self::Duplicate => "duplicate",
+            Self::Tossing => "possible_cookie_tossing",
+        }
+    }
+}
+
+/// One cookie the client sent that the app does not see, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The name as sent, non-printable bytes escaped; empty for a nameless pair.
+    pub name: String,
+    /// Why it was skipped.
+    pub kind: DiagnosticKind,
+    /// A sentence with the detail.
+    pub detail: String,
+}
+
+/// Everything skipped or refused in one request's cookies, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub(crate) Arc<Vec<Diagnostic>>);
+
+impl Diagnostics {
+    /// The diagnostics, in the order the pairs arrived.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Whether every pair was accepted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many pairs were not accepted.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// A request whose cookies exceed the policy's limits (R16). Answers 431.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitExceeded {
+    /// Too many octets over all `Cookie` fields.
+    #[error(
+        "the Cookie header is {bytes} bytes, over the limit of {limit}; clear this site's cookies and try again"
+    )]
+    Bytes {
+        /// Octets received.
+        bytes: usize,
+        /// `cookies.max_header_bytes`.
+        limit: usize,
+    },
+    /// Too many cookie pairs.
+    #[error(
+        "the request carries more than {limit} cookies; clear this site's cookies and try again"
+    )]
+    Pairs {
+        /// `cookies.max_pairs`.
+        limit: usize,
+    },
+}
+
+impl ResponseError for LimitExceeded {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let kind = match self {
+            Self::Bytes { .. } => "cookie_header_too_large",
+            Self::Pairs { .. } => "too_many_cookies",
+        };
+        ErrorBody::one(kind, &["header", "cookie"], self.to_string()).respond(self.status_code())
+    }
+}
+
+/// What the inbound pass made of a request's cookies.
+#[derive(Debug, Default)]
+pub(crate) struct Inbound {
+    /// The canonical header, or `None` to leave the request as it was.
+    pub header: Option<Option<HeaderValue>>,
+    /// What was skipped, and why.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+const OWS: &[u8] = b" \t";
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s
+        && OWS.contains(first)
+    {
+        s = rest;
+    }
+    while let [rest @ .., last] = s
+        && OWS.contains(last)
+    {
+        s = rest;
+    }
+    s
+}
+
+fn lossy(b: &[u8]) -> String {
+    printable(&String::from_utf8_lossy(b))
+}
+
+fn bad_percent_escape(value: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < value.len() {
+        if value[i] == b'%' {
+            let ok = value.len() > i + 2
+                && value[i + 1].is_ascii_hexdigit()
+                && value[i + 2].is_ascii_hexdigit();
+            if !ok {
+                return Some(i);
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// One accepted pair: the name the app sees, the value, and sensitivity.
+struct Pair<'a> {
+    name: &'a str,
+    value: &'a str,
+    sensitive: bool,
+}
+
+/// Reads every `Cookie` field of a request under `policy`.
+pub(crate) fn process(
+    policy: &CookiePolicy,
+    headers: &HeaderMap,
+) -> Result<Inbound, LimitExceeded> {
+    let config = policy.config();
+    let mut fields = headers.get_all(COOKIE).peekable();
+    if fields.peek().is_none() {
+        return Ok(Inbound::default());
+    }
+    let bytes: usize = headers.get_all(COOKIE).map(|v| v.len()).sum();
+    if bytes > config.max_header_bytes {
+        return Err(LimitExceeded::Bytes {
+            bytes,
+            limit: config.max_header_bytes,
+        });
+    }
+    let mut diagnostics = Vec::new();
+    let mut skip = |name: &[u8], kind, detail: String| {
+        diagnostics.push(Diagnostic {
+            name: lossy(name),
+            kind,
+            detail,
+        });
+    };
+    let mut pairs: Vec<Pair<'_>> = Vec::new();
+    let mut count = 0usize;
+    for field in fields {
+        for piece in field.as_bytes().split(|&b| b == b';') {
+            let piece = trim(piece);
+            if piece.is_empty() {
+                continue;
+            }
+            count += 1;
+            if count > config.max_pairs {
+                return Err(LimitExceeded::Pairs {
+                    limit: config.max_pairs,
+                });
+            }
+            let Some(eq) = piece.iter().position(|&b| b == b'=') else {
+                skip(
+                    b"",
+                    DiagnosticKind::Nameless,
+                    format!("a pair without '=': {:?}", lossy(piece)),
+                );
+                continue;
+            };
+            let (name, value) = (trim(&piece[..eq]), trim(&piece[eq + 1..]));
+            if let Err(bad) = grammar::check_name(name) {
+                let detail = match bad {
+                    None => "an empty name".to_owned(),
+                    Some(bad) => format!("{bad} is not allowed in a cookie name"),
+                };
+                skip(name, DiagnosticKind::InvalidName, detail);
+                continue;
+            }
+            if let Err(bad) = grammar::check_value(value) {
+                skip(
+                    name,
+                    DiagnosticKind::InvalidValue,
+                    format!("{bad} is not allowed in a cookie value"),
+                );
+                continue;
+            }
+            if let Some(at) = bad_percent_escape(value) {
+                skip(
+                    name,
+                    DiagnosticKind::BadPercentEscape,
+                    format!("'%' at position {at} of the value is not followed by two hex digits"),
+                );
+                continue;
+            }
+            // Both checks above admit ASCII only, so these never fail.
+            let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value))
+            else {
+                continue;
+            };
+            let (visible, sensitive) = match prefix::of(name) {
+                Some((req, false)) => {
+                    skip(
+                        name.as_bytes(),
+                        DiagnosticKind::NonCanonicalPrefix,
+                        format!(
+                            "browsers treat this name as {} prefixed; only that exact spelling is read",
+                            req.prefix
+                        ),
+                    );
+                    continue;
+                }
+                Some((_, true)) => (policy.declared_name(name).unwrap_or(name), true),
+                None if policy.wire_name(name) != name => {
+                    skip(
+                        name.as_bytes(),
+                        DiagnosticKind::MissingPrefix,
+                        format!(
+                            "this cookie is read only as {}; a plain copy can be set by anyone",
+                            policy.wire_name(name)
+                        ),
+                    );
+                    continue;
+                }
+                None => (name, policy.is_sensitive(name)),
+            };
+            pairs.push(Pair {
+                name: visible,
+                value,
+                sensitive,
+            });
+        }
+    }
+    drop_duplicates(&mut pairs, &mut skip);
+
+    let mut canonical = String::with_capacity(bytes + 8);
+    for p in &pairs {
+        if !canonical.is_empty() {
+            canonical.push_str("; ");
+        }
+        push_escaped(&mut canonical, p.name);
+        canonical.push('=');
+        push_escaped(&mut canonical, p.value);
+    }
+    let original = headers.get(COOKIE).map(HeaderValue::as_bytes);
+    let single_field = headers.get_all(COOKIE).nth(1).is_none();
+    let header = if single_field && original == Some(canonical.as_bytes()) {
+        None // already canonical: leave the request alone.
+    } else if canonical.is_empty() {
+        Some(None)
+    } else {
+        // Only checked ASCII goes into `canonical`.
+        Some(HeaderValue::from_str(&canonical).ok())
+    };
+    Ok(Inbound {
+        header,
+        diagnostics,
+    })
+}
+
+/// Sensitive names sent more than once become absent (R20); for other names
+/// the first copy wins, as user agents send the most specific path first.
+fn drop_duplicates(
+    pairs: &mut Vec<Pair<'_>>,
+    skip: &mut impl FnMut(&[u8], DiagnosticKind, String),
+) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut duplicated: HashSet<&str> = HashSet::new();
+    for p in pairs.iter() {
+        if !seen.insert(p.name) {
+            duplicated.insert(p.name);
+        }
+    }
+    if duplicated.is_empty() {
+        return;
+    }
+    let mut kept: HashSet<&str> = HashSet::new();
+    pairs.retain(|p| {
+        if !duplicated.contains(p.name) {
+            return true;
+        }
+        if p.sensitive {
+            if kept.insert(p.name) {
+                skip(
+                    p.name.as_bytes(),
+                    DiagnosticKind::Tossing,
+                    "a sensitive cookie arrived more than once, so none of the copies is trusted"
+                        .to_owned(),
+                );
+            }
+            return false;
+        }
+        if kept.insert(p.name) {
+            return true;
+        }
+        skip(
+            p.name.as_bytes(),
+            DiagnosticKind::Duplicate,
+            "a later copy of this name; the first one is used".to_owned(),
+        );
+        false
+    });
+}
+
+fn push_escaped(out: &mut String, s: &str) {
+    for (i, part) in s.split('%').enumerate() {
+        if i > 0 {
+            out.push_str("%25");
+        }
+        out.push_str(part);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::CookiePolicyConfig;
+
+    fn policy(toml_src: &str) -> CookiePolicy {
+        use figment::providers::{Format, Toml};
+        figment::Figment::from(Toml::string(toml_src))
+            .extract()
+            .unwrap()
+    }
+
+    fn run(
+        policy: &CookiePolicy,
+        fields: &[&[u8]],
+    ) -> Result<(Option<String>, Vec<(String, DiagnosticKind)>), LimitExceeded> {
+        let mut headers = HeaderMap::new();
+        for f in fields {
+            headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
+        }
+        let inbound = process(policy, &headers)?;
+        let header = match inbound.header {
+            None => headers
+                .get(COOKIE)
+                .map(|v| String::from_utf8(v.as_bytes().to_vec()).unwrap()),
+            Some(None) => None,
+            Some(Some(v)) => Some(v.to_str().unwrap().to_owned()),
+        };
+        Ok((
+            header,
+            inbound
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.name, d.kind))
+                .collect(),
+        ))
+    }
+
+    #[test]
+    fn a_canonical_header_is_left_alone() {
+        let (h, d) = run(&CookiePolicy::default(), &[b"a=1; b=2"]).unwrap();
+        assert_eq!((h.as_deref(), d.len()), (Some("a=1; b=2"), 0));
+    }
+
+    #[test]
+    fn several_fields_and_loose_separators_are_merged() {
+        let (h, d) = run(&CookiePolicy::default(), &[b"a=1;b=2 ;  c = 3;", b" d=4"]).unwrap();
+        assert_eq!(h.as_deref(), Some("a=1; b=2; c=3; d=4"));
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_pair_is_skipped_and_the_rest_kept() {
+        let (h, d) = run(
+            &CookiePolicy::default(),
+            &[b"ok=1; novalue; =x; a b=2; c=d e; bad=\xc3\xa9; p=50%; q=%zz; r=%41; (x)=1; ok2=\"quoted\""],
+        )
+        .unwrap();
+        assert_eq!(h.as_deref(), Some("ok=1; r=%2541; ok2=\"quoted\""));
+        assert_eq!(
+            d,
+            [
+                (String::new(), DiagnosticKind::Nameless),
+                (String::new(), DiagnosticKind::InvalidName),
+                ("a b".to_owned(), DiagnosticKind::InvalidName),
+                ("c".to_owned(), DiagnosticKind::InvalidValue),
+                ("bad".to_owned(), DiagnosticKind::InvalidValue),
+                ("p".to_owned(), DiagnosticKind::BadPercentEscape),
+                ("q".to_owned(), DiagnosticKind::BadPercentEscape),
+                ("(x)".to_owned(), DiagnosticKind::InvalidName),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_never_decoded_or_case_folded() {
+        let p = policy("[overrides.sid]\nprefix = \"host\"");
+        let (h, d) = run(
+            &p,
+            &[b"%5F%5FHost-sid=evil; __host-sid=evil2; __Host-sid=good"],
+        )
+        .unwrap();
+        assert_eq!(h.as_deref(), Some("%255F%255FHost-sid=evil; sid=good"));
+        assert_eq!(
+            d,
+            [("__host-sid".to_owned(), DiagnosticKind::NonCanonicalPrefix)]
+        );
+    }
+
+    #[test]
+    fn a_declared_prefixed_cookie_sent_plain_is_ignored() {
+        let p = policy("[overrides.sid]\nprefix = \"secure\"");
+        let (h, d) = run(&p, &[b"sid=planted; other=1"]).unwrap();
+        assert_eq!(h.as_deref(), Some("other=1"));
+        assert_eq!(d, [("sid".to_owned(), DiagnosticKind::MissingPrefix)]);
+    }
+
+    #[test]
+    fn duplicates_of_sensitive_names_are_absent_and_others_first_wins() {
+        let p = policy("[overrides.sid]\nsensitive = true");
+        let (h, d) = run(
+            &p,
+            &[
+                b"sid=a; theme=dark; sid=b; theme=light; __Host-x=1",
+                b"__Host-x=2",
+            ],
+        )
+        .unwrap();
+        assert_eq!(h.as_deref(), Some("theme=dark"));
+        assert_eq!(
+            d,
+            [
+                ("sid".to_owned(), DiagnosticKind::Tossing),
+                ("theme".to_owned(), DiagnosticKind::Duplicate),
+                ("__Host-x".to_owned(), DiagnosticKind::Tossing),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_accepted_removes_the_header() {
+        let (h, _) = run(&CookiePolicy::default(), &[b"a b=1"]).unwrap();
+        assert_eq!(h, None);
+    }
+
+    #[test]
+    fn limits_count_every_field_and_every_pair() {
+        let p = CookiePolicy::new(CookiePolicyConfig {
+            max_header_bytes: 10,
+            max_pairs: 2,
+            ..CookiePolicyConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            run(&p, &[b"a=123", b"b=1234"]).unwrap_err(),
+            LimitExceeded::Bytes {
+                bytes: 11,
+                limit: 10
+            }
+        );
+        assert_eq!(
+            run(&p, &[b"a=1;b=2;c"]).unwrap_err(),
+            LimitExceeded::Pairs { limit: 2 }
+        );
+        assert!(
+            run(&p, &[b"a=1;;b=2;"]).is_ok(),
+            "empty pieces are not pairs"
+        );
+        assert!(run(&p, &[b"a=1; b=2"]).is_ok());
+    }
+
+    #[test]
+    fn percent_escapes_are_checked_but_not_decoded() {
+        assert_eq!(bad_percent_escape(b"a%20b%2F"), None);
+        assert_eq!(bad_percent_escape(b"%"), Some(0));
+        assert_eq!(bad_percent_escape(b"ab%4"), Some(2));
+        assert_eq!(bad_percent_escape(b"%g0"), Some(0));
+    }
+}
