@@ -391,10 +391,10 @@ mod tests {
             .unwrap()
     }
 
-    fn run(
-        policy: &CookiePolicy,
-        fields: &[&[u8]],
-    ) -> Result<(Option<String>, Vec<(String, DiagnosticKind)>), LimitExceeded> {
+    /// The header the app sees, and what was skipped.
+    type Seen = (Option<String>, Vec<(String, DiagnosticKind)>);
+
+    fn run(policy: &CookiePolicy, fields: &[&[u8]]) -> Result<Seen, LimitExceeded> {
         let mut headers = HeaderMap::new();
         for f in fields {
             headers.append(COOKIE, HeaderValue::from_bytes(f).unwrap());
