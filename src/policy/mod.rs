@@ -32,6 +32,7 @@ pub mod inbound;
 pub mod middleware;
 pub mod outbound;
 pub mod prefix;
+pub mod testing;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -614,6 +615,17 @@ impl CookiePolicy {
             cookie.set_max_age(Duration::seconds(i64::from(seconds)));
         }
         Ok(cookie)
+    }
+
+    /// Runs the whole outbound pipeline on one cookie, as the middleware
+    /// will on the way out (without the check against the request's host):
+    /// fills it from the policy, checks every rule, and returns what would
+    /// be sent. Use it to refuse a client's input before building a response.
+    pub fn check(&self, cookie: &Cookie<'_>) -> Result<SetCookie, CookieError> {
+        let mut c = SetCookie::parse(&cookie.to_string())?;
+        c.fill_from(self);
+        c.check(std::time::SystemTime::now())?;
+        Ok(c)
     }
 
     /// Builds the removal cookie for `name`: an empty value, `Max-Age=0` and

@@ -1,6 +1,7 @@
 //! The server's routes, one file per group.
 
 pub mod health;
+pub mod playground;
 pub mod seed;
 
 use actix_web::{HttpResponse, web};
@@ -8,6 +9,7 @@ use actix_web::{HttpResponse, web};
 /// Registers every route of the server.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     seed::configure(cfg);
+    playground::configure(cfg);
     health::configure(cfg);
 }
 

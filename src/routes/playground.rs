@@ -1,0 +1,131 @@
+//! An httpbin-style cookie playground over plain HTTP: every rule of the
+//! policy can be tried with curl alone.
+//!
+//! - `GET /cookies`: `{"cookies":{...}}`, the cookies the layer accepted;
+//! - `GET /cookies/set?name=value&...` and `GET /cookies/set/{name}/{value}`:
+//!   set cookies through the policy, then 302 to `/cookies`;
+//! - `GET /cookies/delete?name&...`: remove them through the policy, then 302.
+//!
+//! A name or value the rules refuse answers 422 naming it, and sets nothing.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
+use serde_json::json;
+
+use crate::policy::error::ErrorBody;
+use crate::policy::{CookieError, Policy, ViolationKind};
+
+/// Registers the playground's routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(set_query)
+        .service(set_path)
+        .service(delete);
+}
+
+/// A cookie the client asked for that the rules refuse: 422, always
+/// explained, since it is the client's own input.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaygroundError {
+    /// The cookie breaks a rule.
+    #[error(transparent)]
+    Cookie(#[from] CookieError),
+    /// The query string is not `name=value&...`.
+    #[error("the query string is not a list of name=value pairs: {0}")]
+    Query(String),
+}
+
+impl ResponseError for PlaygroundError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = match self {
+            Self::Cookie(e) => e.detailed_body(),
+            Self::Query(_) => ErrorBody::one("invalid_query", &["query"], self.to_string()),
+        };
+        body.respond(self.status_code())
+    }
+}
+
+fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, PlaygroundError> {
+    serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| PlaygroundError::Query(e.to_string()))
+}
+
+fn redirect(cookies: Vec<Cookie<'_>>) -> HttpResponse {
+    let mut res = HttpResponse::Found();
+    res.insert_header((LOCATION, "/cookies"));
+    for c in cookies {
+        res.cookie(c);
+    }
+    res.finish()
+}
+
+/// Builds and fully checks every cookie first, so that one refused cookie
+/// sets none of them.
+fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, PlaygroundError> {
+    let mut cookies = Vec::with_capacity(pairs.len());
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if pairs[..i].iter().any(|(n, _)| n == name) {
+            return Err(CookieError::new(
+                name.as_str(),
+                ViolationKind::DuplicateCookie,
+                "the request sets this cookie twice; set it once",
+            )
+            .into());
+        }
+        let cookie = policy.cookie(name.as_str(), value.as_str())?;
+        policy.check(&cookie)?;
+        cookies.push(cookie);
+    }
+    Ok(redirect(cookies))
+}
+
+/// `{"cookies":{...}}`: the cookies the app received, after the layer.
+#[get("/cookies")]
+async fn list(req: HttpRequest) -> HttpResponse {
+    let cookies: serde_json::Map<String, serde_json::Value> = req
+        .cookies()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| (c.name().to_owned(), json!(c.value())))
+                .collect()
+        })
+        .unwrap_or_default();
+    HttpResponse::Ok().json(json!({ "cookies": cookies }))
+}
+
+/// `GET /cookies/set?name=value&...`
+#[get("/cookies/set")]
+async fn set_query(policy: Policy, req: HttpRequest) -> Result<HttpResponse, PlaygroundError> {
+    set_all(&policy, &query_pairs(&req)?)
+}
+
+/// `GET /cookies/set/{name}/{value}`
+#[get("/cookies/set/{name}/{value}")]
+async fn set_path(
+    policy: Policy,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PlaygroundError> {
+    set_all(&policy, &[path.into_inner()])
+}
+
+/// `GET /cookies/delete?name&...`
+#[get("/cookies/delete")]
+async fn delete(policy: Policy, req: HttpRequest) -> Result<HttpResponse, PlaygroundError> {
+    let pairs = query_pairs(&req)?;
+    let mut cookies: Vec<Cookie<'_>> = Vec::with_capacity(pairs.len());
+    for (name, _) in &pairs {
+        let removal = policy.removal(name.as_str())?;
+        policy.check(&removal)?;
+        // Naming a cookie twice removes it once.
+        if !cookies.iter().any(|c| c.name() == removal.name()) {
+            cookies.push(removal);
+        }
+    }
+    Ok(redirect(cookies))
+}
