@@ -29,6 +29,8 @@ pub const PROFILE_VAR: &str = "APP_ENV";
 pub const CONFIG_DIR_VAR: &str = "APP_CONFIG_DIR";
 /// The prefix of environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "APP_";
+/// The most worker threads actix-web's server accepts.
+pub const MAX_WORKERS: usize = 512;
 
 /// The deployment profile, from `APP_ENV`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -75,7 +77,7 @@ pub struct ServerSettings {
     pub host: String,
     /// The port to listen on; 0 binds an ephemeral port. Default: `8080`.
     pub port: u16,
-    /// Worker threads; absent means one per CPU core.
+    /// Worker threads, 1 to 512; absent means one per CPU core.
     pub workers: Option<NonZeroUsize>,
 }
 
@@ -145,7 +147,17 @@ impl Settings {
     /// Loads settings from the folder `dir` for `profile`, with the `APP_*`
     /// environment variables on top.
     pub fn load_from(dir: &Path, profile: Profile) -> Result<Self, SettingsError> {
-        let figment = Self::figment(dir, profile)?;
+        Self::extract(Self::figment(dir, profile)?, profile)
+    }
+
+    /// Loads settings from the files in `dir` for `profile` alone, ignoring
+    /// the environment: what tests want, so a developer's shell cannot change
+    /// their outcome.
+    pub fn load_files(dir: &Path, profile: Profile) -> Result<Self, SettingsError> {
+        Self::extract(Self::file_layers(dir, profile)?, profile)
+    }
+
+    fn extract(figment: Figment, profile: Profile) -> Result<Self, SettingsError> {
         let mut settings: Settings = figment
             .extract()
             .map_err(|e| SettingsError::Invalid(describe(&figment, e)))?;
@@ -156,6 +168,14 @@ impl Settings {
 
     /// The layers, in order, for `dir` and `profile`.
     pub fn figment(dir: &Path, profile: Profile) -> Result<Figment, SettingsError> {
+        Ok(Self::file_layers(dir, profile)?.merge(
+            Env::prefixed(ENV_PREFIX)
+                .ignore(&["ENV", "CONFIG_DIR"])
+                .split("__"),
+        ))
+    }
+
+    fn file_layers(dir: &Path, profile: Profile) -> Result<Figment, SettingsError> {
         let defaults = dir.join("default.toml");
         if !defaults.is_file() {
             return Err(SettingsError::MissingDefaults(defaults));
@@ -165,15 +185,25 @@ impl Settings {
         if profile_file.is_file() {
             figment = figment.merge(Toml::file_exact(profile_file));
         }
-        Ok(figment.merge(
-            Env::prefixed(ENV_PREFIX)
-                .ignore(&["ENV", "CONFIG_DIR"])
-                .split("__"),
-        ))
+        Ok(figment)
     }
 
     fn check_profile_rules(&self, figment: &Figment) -> Result<(), SettingsError> {
+        if let Some(workers) = self.server.workers
+            && workers.get() > MAX_WORKERS
+        {
+            return Err(SettingsError::Invalid(vec![format!(
+                "  server.workers: {workers} is more than the {MAX_WORKERS} workers the server can run ({})",
+                origin(figment, "server.workers")
+            )]));
+        }
         let cookies = self.cookies.config();
+        if self.profile == Profile::Production && cookies.explain_violations {
+            return Err(SettingsError::Invalid(vec![format!(
+                "  cookies.explain_violations: the production profile keeps error bodies generic (the log has the detail); remove explain_violations = true ({})",
+                origin(figment, "cookies.explain_violations")
+            )]));
+        }
         if self.profile != Profile::Production
             || cookies.allow_insecure_in_production
             || !self.cookies.allows_insecure_cookies()
@@ -221,6 +251,18 @@ fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
         .map(|e| {
             let mut key = e.path.join(".");
             let mut what = e.kind.to_string();
+            if key.is_empty() {
+                // A file that does not parse: no key, but the file is known.
+                let file = e
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.source.as_ref())
+                    .and_then(|s| s.file_path());
+                return match file {
+                    Some(path) => format!("  {}: {what}", path.display()),
+                    None => format!("  {what}"),
+                };
+            }
             // A policy validation error carries its own, more precise key.
             if let figment::error::Kind::Message(m) = &e.kind
                 && let Some((inner, rest)) = m.split_once(": ")
@@ -376,6 +418,69 @@ mod tests {
             );
             jail.set_env("APP_COOKIES__ALLOW_INSECURE_IN_PRODUCTION", "true");
             assert!(load(jail, Profile::Production).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_file_that_does_not_parse_is_named() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "[cookies\nsecure = false");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(e.starts_with("invalid configuration:\n  /"), "{e}");
+            assert!(
+                e.contains("config/development.toml: TOML parse error at line 1, column 9"),
+                "{e}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn too_many_workers_are_refused_instead_of_panicking() {
+        Jail::expect_with(|jail| {
+            files(jail, "[server]\nworkers = 513", "");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(e.starts_with("invalid configuration:\n  server.workers: 513 is more than the 512 workers the server can run (in "), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_to_explain_violations_in_bodies() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_COOKIES__EXPLAIN_VIOLATIONS", "true");
+            let e = load(jail, Profile::Production).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  cookies.explain_violations: the production profile keeps error bodies generic (the log has the detail); remove explain_violations = true (from APP_COOKIES__EXPLAIN_VIOLATIONS)"
+            );
+            assert!(load(jail, Profile::Development).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn load_files_ignores_the_environment() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_SERVER__PORT", "1234");
+            let dir = jail.directory().join("config");
+            assert_eq!(
+                Settings::load_files(&dir, Profile::Development)
+                    .unwrap()
+                    .server
+                    .port,
+                8080
+            );
+            assert_eq!(
+                Settings::load_from(&dir, Profile::Development)
+                    .unwrap()
+                    .server
+                    .port,
+                1234
+            );
             Ok(())
         });
     }

@@ -15,6 +15,7 @@ struct Server {
     child: Child,
     base: String,
     log: mpsc::Receiver<String>,
+    startup: Vec<String>,
 }
 
 impl Server {
@@ -45,9 +46,11 @@ impl Server {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut startup = Vec::new();
         let base = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = rx.recv_timeout(left).expect("a start-up line within 30 s");
+            startup.push(line.clone());
             if let Some(rest) = line.split("listening on ").nth(1) {
                 assert!(line.contains(&format!("(profile: {profile})")), "{line}");
                 break rest
@@ -62,6 +65,7 @@ impl Server {
             child,
             base,
             log: rx,
+            startup,
         }
     }
 
@@ -129,6 +133,14 @@ fn jar_has(agent: &Agent, name: &str) -> Option<String> {
 #[test]
 fn login_profile_logout_with_a_cookie_jar_then_graceful_sigterm() {
     let mut server = Server::start("development", &[]);
+    assert!(
+        server
+            .startup
+            .iter()
+            .any(|l| l.contains("starting 1 workers")),
+        "server.workers is honoured: {:#?}",
+        server.startup
+    );
     let agent = agent();
 
     let (status, _, body) = get(&agent, &server.url("/profile"));

@@ -223,3 +223,54 @@ async fn responses_without_cookies_pass_untouched() {
         (StatusCode::OK, 0, "ok")
     );
 }
+
+#[actix_web::test]
+async fn per_call_attributes_win_and_security_flags_are_a_floor() {
+    use actix_web::cookie::{SameSite, time::Duration};
+    let p = policy("max_age = 60\nsecure = false");
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(p))
+            .route(
+                "/explicit",
+                web::get().to(|p: Policy| async move {
+                    let mut c = p.cookie("a", "1").unwrap();
+                    c.set_max_age(Duration::seconds(1800));
+                    c.set_same_site(SameSite::Strict);
+                    c.set_path("/app");
+                    HttpResponse::Ok().cookie(c).finish()
+                }),
+            )
+            .route(
+                "/flag-off",
+                web::get().to(|p: Policy| async move {
+                    let mut c = p.cookie("a", "1").unwrap();
+                    c.set_http_only(false); // not expressible in a header: the policy's HttpOnly stays
+                    HttpResponse::Ok().cookie(c).finish()
+                }),
+            )
+            .route(
+                "/expires",
+                web::get().to(|p: Policy| async move {
+                    let mut c = p.cookie("a", "1").unwrap();
+                    c.set_max_age(None);
+                    c.set_expires(actix_web::cookie::time::OffsetDateTime::UNIX_EPOCH);
+                    HttpResponse::Ok().cookie(c).finish()
+                }),
+            ),
+    )
+    .await;
+    let get = |uri| TestRequest::get().uri(uri).to_request();
+    assert_eq!(
+        set_cookies(&call_service(&app, get("/explicit")).await),
+        ["a=1; Max-Age=1800; Path=/app; HttpOnly; SameSite=Strict"]
+    );
+    assert_eq!(
+        set_cookies(&call_service(&app, get("/flag-off")).await),
+        ["a=1; Max-Age=60; Path=/; HttpOnly; SameSite=Lax"]
+    );
+    assert_eq!(
+        set_cookies(&call_service(&app, get("/expires")).await),
+        ["a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"]
+    );
+}

@@ -18,7 +18,7 @@ pub fn config_dir() -> PathBuf {
 
 /// The policy the server runs with in `profile`, from the real config files.
 pub fn policy_for(profile: Profile) -> Arc<CookiePolicy> {
-    let settings = Settings::load_from(&config_dir(), profile).expect("the shipped config loads");
+    let settings = Settings::load_files(&config_dir(), profile).expect("the shipped config loads");
     Arc::new(settings.cookies)
 }
 
