@@ -126,6 +126,29 @@ pub fn check_attribute_value(value: &[u8]) -> Result<(), BadByte> {
     }
 }
 
+/// The position of a `%` not followed by two hex digits, if any.
+///
+/// Values are never percent-decoded by the layer, but such a value would
+/// break any decoding step after it, so the layer neither writes nor reads
+/// one (R2, R18): the same rule both ways keeps every written value readable.
+pub fn bad_percent_escape(value: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < value.len() {
+        if value[i] == b'%' {
+            let ok = value.len() > i + 2
+                && value[i + 1].is_ascii_hexdigit()
+                && value[i + 2].is_ascii_hexdigit();
+            if !ok {
+                return Some(i);
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +224,15 @@ mod tests {
                 byte: 0xC3
             })
         );
+    }
+
+    #[test]
+    fn percent_escapes_need_two_hex_digits() {
+        assert_eq!(bad_percent_escape(b"a%20b%2F"), None);
+        assert_eq!(bad_percent_escape(b"%"), Some(0));
+        assert_eq!(bad_percent_escape(b"ab%4"), Some(2));
+        assert_eq!(bad_percent_escape(b"%g0"), Some(0));
+        assert_eq!(bad_percent_escape(b"%%41"), Some(0));
     }
 
     #[test]

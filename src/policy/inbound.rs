@@ -137,8 +137,10 @@ impl ResponseError for LimitExceeded {
 
 /// What the inbound pass made of a request's cookies.
 #[derive(Debug, Default)]
-pub(crate) struct Inbound {
-    /// The canonical header, or `None` to leave the request as it was.
+pub struct Inbound {
+    /// `None` to leave the request as it was (no `Cookie` field, or one
+    /// already canonical); `Some(None)` to remove every `Cookie` field (no
+    /// pair accepted); `Some(Some(v))` to replace them with the one field `v`.
     pub header: Option<Option<HeaderValue>>,
     /// What was skipped, and why.
     pub diagnostics: Vec<Diagnostic>,
@@ -164,24 +166,6 @@ fn lossy(b: &[u8]) -> String {
     printable(&String::from_utf8_lossy(b))
 }
 
-fn bad_percent_escape(value: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while i < value.len() {
-        if value[i] == b'%' {
-            let ok = value.len() > i + 2
-                && value[i + 1].is_ascii_hexdigit()
-                && value[i + 2].is_ascii_hexdigit();
-            if !ok {
-                return Some(i);
-            }
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    None
-}
-
 /// One accepted pair: the name the app sees, the value, and sensitivity.
 struct Pair<'a> {
     name: &'a str,
@@ -189,11 +173,9 @@ struct Pair<'a> {
     sensitive: bool,
 }
 
-/// Reads every `Cookie` field of a request under `policy`.
-pub(crate) fn process(
-    policy: &CookiePolicy,
-    headers: &HeaderMap,
-) -> Result<Inbound, LimitExceeded> {
+/// Reads every `Cookie` field of a request under `policy`, as the
+/// middleware does before any handler runs; changes nothing itself.
+pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, LimitExceeded> {
     let config = policy.config();
     let mut fields = headers.get_all(COOKIE).peekable();
     if fields.peek().is_none() {
@@ -253,7 +235,7 @@ pub(crate) fn process(
                 );
                 continue;
             }
-            if let Some(at) = bad_percent_escape(value) {
+            if let Some(at) = grammar::bad_percent_escape(value) {
                 skip(
                     name,
                     DiagnosticKind::BadPercentEscape,
@@ -528,13 +510,5 @@ mod tests {
             "empty pieces are not pairs"
         );
         assert!(run(&p, &[b"a=1; b=2"]).is_ok());
-    }
-
-    #[test]
-    fn percent_escapes_are_checked_but_not_decoded() {
-        assert_eq!(bad_percent_escape(b"a%20b%2F"), None);
-        assert_eq!(bad_percent_escape(b"%"), Some(0));
-        assert_eq!(bad_percent_escape(b"ab%4"), Some(2));
-        assert_eq!(bad_percent_escape(b"%g0"), Some(0));
     }
 }

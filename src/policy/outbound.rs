@@ -104,7 +104,17 @@ pub(crate) fn check_value(name: &str, value: &str) -> Result<(), CookieError> {
                 "{bad} is not allowed in a cookie value; encode the value, for example as base64url"
             ),
         )
-    })
+    })?;
+    match grammar::bad_percent_escape(value.as_bytes()) {
+        None => Ok(()),
+        Some(at) => Err(CookieError::new(
+            printable(name),
+            ViolationKind::InvalidValue,
+            format!(
+                "'%' at position {at} is not followed by two hex digits, so the value could not be read back; write it as %25"
+            ),
+        )),
+    }
 }
 
 /// Checks an attribute value's bytes and length (R4).
