@@ -274,3 +274,40 @@ async fn per_call_attributes_win_and_security_flags_are_a_floor() {
         ["a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"]
     );
 }
+
+#[actix_web::test]
+async fn handlers_see_what_was_skipped_and_why() {
+    use cookie_policy::policy::Diagnostics;
+    let p = policy("[overrides.sid]\nprefix = \"host\"");
+    let app = init_service(App::new().wrap(CookiePolicyLayer::new(p)).route(
+        "/",
+        web::get().to(|d: Diagnostics, req: actix_web::HttpRequest| async move {
+            let kinds: Vec<String> = d
+                .iter()
+                .map(|d| format!("{}:{}", d.name, d.kind.as_str()))
+                .collect();
+            let sid = req.cookie("sid").map(|c| c.value().to_owned());
+            HttpResponse::Ok().json(serde_json::json!({ "skipped": kinds, "sid": sid }))
+        }),
+    ))
+    .await;
+    let req = TestRequest::get()
+        .uri("/")
+        .insert_header((
+            "cookie",
+            "sid=planted; __Host-sid=good; x=a b; __HOST-sid=bad",
+        ))
+        .to_request();
+    assert_eq!(
+        body_text(call_service(&app, req).await).await,
+        r#"{"sid":"good","skipped":["sid:missing_prefix","x:invalid_value","__HOST-sid:non_canonical_prefix"]}"#
+    );
+    let req = TestRequest::get()
+        .uri("/")
+        .insert_header(("cookie", "__Host-sid=1; __Host-sid=2"))
+        .to_request();
+    assert_eq!(
+        body_text(call_service(&app, req).await).await,
+        r#"{"sid":null,"skipped":["sid:possible_cookie_tossing"]}"#
+    );
+}

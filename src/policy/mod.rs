@@ -444,6 +444,15 @@ impl CookieAttributes {
                     .to_owned(),
             ));
         }
+        if self.partitioned
+            && (self.same_site != SameSite::None || self.prefix != Some(Prefix::Host))
+        {
+            // R11: legal, but CHIPS recommends both, and some browsers take
+            // Partitioned only with SameSite=None.
+            log::warn!(
+                "{key}: a partitioned cookie should have same_site = \"none\" and prefix = \"host\" (R11)"
+            );
+        }
         Ok(())
     }
 }
