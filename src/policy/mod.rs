@@ -32,6 +32,7 @@ pub mod inbound;
 pub mod middleware;
 pub mod outbound;
 pub mod prefix;
+pub mod protect;
 pub mod testing;
 
 use std::collections::{BTreeMap, HashMap};
