@@ -15,15 +15,18 @@
 //! Hand-written because this parser *is* the hardening: the `cookie` crate
 //! and actix-web decode, trim and drop in ways rules R18 and R19 forbid.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{COOKIE, HeaderMap, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
 use super::error::ErrorBody;
-use super::outbound::printable;
+use super::outbound::{Reissue, printable};
+use super::protect::Failure;
 use super::{CookiePolicy, grammar, prefix};
 
 /// Why a cookie the client sent was not handed to the app.
@@ -48,6 +51,12 @@ pub enum DiagnosticKind {
     /// A sensitive name arrived more than once: treated as absent, a
     /// possible cookie-tossing attempt.
     Tossing,
+    /// A protected cookie whose value was changed, stripped of its
+    /// protection, taken from another cookie, or protected with a key no
+    /// longer in the ring.
+    Tampered,
+    /// A protected cookie older than its max_age.
+    Expired,
 }
 
 impl DiagnosticKind {
@@ -62,6 +71,8 @@ impl DiagnosticKind {
             Self::MissingPrefix => "missing_prefix",
             Self::Duplicate => "duplicate",
             Self::Tossing => "possible_cookie_tossing",
+            Self::Tampered => "tampered",
+            Self::Expired => "expired",
         }
     }
 }
@@ -144,6 +155,8 @@ pub struct Inbound {
     pub header: Option<Option<HeaderValue>>,
     /// What was skipped, and why.
     pub diagnostics: Vec<Diagnostic>,
+    /// Protected cookies that verified with a previous key, to re-issue.
+    pub reissue: Vec<Reissue>,
 }
 
 const OWS: &[u8] = b" \t";
@@ -166,10 +179,12 @@ fn lossy(b: &[u8]) -> String {
     printable(&String::from_utf8_lossy(b))
 }
 
-/// One accepted pair: the name the app sees, the value, and sensitivity.
+/// One accepted pair: the name the app sees, its name on the wire, the
+/// value, and sensitivity.
 struct Pair<'a> {
     name: &'a str,
-    value: &'a str,
+    wire: &'a str,
+    value: Cow<'a, str>,
     sensitive: bool,
 }
 
@@ -276,12 +291,14 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             };
             pairs.push(Pair {
                 name: visible,
-                value,
+                wire: name,
+                value: Cow::Borrowed(value),
                 sensitive,
             });
         }
     }
     drop_duplicates(&mut pairs, &mut skip);
+    let reissue = unprotect(policy, &mut pairs, &mut skip);
 
     let mut canonical = String::with_capacity(bytes + 8);
     for p in &pairs {
@@ -290,7 +307,7 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
         }
         push_escaped(&mut canonical, p.name);
         canonical.push('=');
-        push_escaped(&mut canonical, p.value);
+        push_escaped(&mut canonical, &p.value);
     }
     let original = headers.get(COOKIE).map(HeaderValue::as_bytes);
     let single_field = headers.get_all(COOKIE).nth(1).is_none();
@@ -305,7 +322,70 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
     Ok(Inbound {
         header,
         diagnostics,
+        reissue,
     })
+}
+
+/// Verifies or decrypts every protected pair in place; drops those that
+/// fail (R21: never the unprotected value) and returns those to re-issue.
+fn unprotect(
+    policy: &CookiePolicy,
+    pairs: &mut Vec<Pair<'_>>,
+    skip: &mut impl FnMut(&[u8], DiagnosticKind, String),
+) -> Vec<Reissue> {
+    let mut reissue = Vec::new();
+    let Some(keys) = policy.keys() else {
+        return reissue;
+    };
+    let now = SystemTime::now();
+    pairs.retain_mut(|p| {
+        let attrs = policy.attributes(p.wire);
+        let Some(protection) = attrs.protection else {
+            return true;
+        };
+        match keys.unprotect(protection, p.wire, &p.value, now, attrs.max_age.seconds()) {
+            Ok(v) => {
+                // What the layer protected passed the outbound grammar; check again
+                // so a decrypted value can never smuggle bytes into the header.
+                if grammar::check_value(v.value.as_bytes()).is_err()
+                    || grammar::bad_percent_escape(v.value.as_bytes()).is_some()
+                {
+                    skip(
+                        p.name.as_bytes(),
+                        DiagnosticKind::Tampered,
+                        "the protected value is not a cookie value".to_owned(),
+                    );
+                    return false;
+                }
+                if v.rotated {
+                    reissue.push(Reissue {
+                        name: p.wire.to_owned(),
+                        value: v.value.clone(),
+                        issued_at: v.issued_at,
+                    });
+                }
+                p.value = Cow::Owned(v.value);
+                true
+            }
+            Err(Failure::Expired) => {
+                skip(
+                    p.name.as_bytes(),
+                    DiagnosticKind::Expired,
+                    "the protected value is older than the cookie's max_age".to_owned(),
+                );
+                false
+            }
+            Err(Failure::Tampered(why)) => {
+                skip(
+                    p.name.as_bytes(),
+                    DiagnosticKind::Tampered,
+                    format!("{why}; the cookie is ignored"),
+                );
+                false
+            }
+        }
+    });
+    reissue
 }
 
 /// Sensitive names sent more than once become absent (R20); for other names

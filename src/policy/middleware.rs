@@ -133,6 +133,9 @@ where
                     req.extensions_mut()
                         .insert(Diagnostics(Arc::new(inbound.diagnostics)));
                 }
+                if !inbound.reissue.is_empty() {
+                    req.extensions_mut().insert(Reissues(inbound.reissue));
+                }
             }
         }
         req.extensions_mut().insert(self.policy.clone());
@@ -147,11 +150,22 @@ where
 fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
     let config = policy.config();
     let drop_mode = config.on_violation == OnViolation::Drop;
-    let host = res
-        .headers()
-        .contains_key(SET_COOKIE)
+    let reissue = res
+        .request()
+        .extensions_mut()
+        .remove::<Reissues>()
+        .map(|r| r.0)
+        .unwrap_or_default();
+    // The host is looked up only for responses that set a cookie.
+    let host = (res.headers().contains_key(SET_COOKIE) || !reissue.is_empty())
         .then(|| outbound::host_name(res.request().connection_info().host()));
-    let outcome = outbound::apply(policy, res.headers_mut(), drop_mode, host.as_deref());
+    let outcome = outbound::apply(
+        policy,
+        res.headers_mut(),
+        drop_mode,
+        host.as_deref(),
+        &reissue,
+    );
     let errors = outcome.errors;
     let verb = if drop_mode { "dropped" } else { "refused" };
     for e in &errors {
@@ -191,13 +205,17 @@ fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceRespo
     res.map_into_left_body()
 }
 
+/// Cookies to re-issue under the current key, from the way in to the way out.
+struct Reissues(Vec<outbound::Reissue>);
+
 /// Skipped pairs at debug level; possible tossing attempts at warn.
 fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {
     for d in diagnostics {
         let level = match d.kind {
             DiagnosticKind::Tossing
             | DiagnosticKind::MissingPrefix
-            | DiagnosticKind::NonCanonicalPrefix => log::Level::Warn,
+            | DiagnosticKind::NonCanonicalPrefix
+            | DiagnosticKind::Tampered => log::Level::Warn,
             _ => log::Level::Debug,
         };
         log::log!(

@@ -47,6 +47,7 @@ pub use inbound::{Diagnostic, DiagnosticKind, Diagnostics, LimitExceeded};
 pub use middleware::CookiePolicyLayer;
 pub use outbound::SetCookie;
 pub use prefix::Prefix;
+pub use protect::{KeyRing, Protection};
 
 /// The longest lifetime a user agent keeps a cookie: 400 days
 /// (RFC 6265bis §5.5, rule R12).
@@ -304,6 +305,10 @@ pub struct CookieOverride {
     /// absent (a possible cookie-tossing attempt, R20), and a response that
     /// sets it gets `Cache-Control: no-store` (R22).
     pub sensitive: Option<bool>,
+    /// Protect the value on the way out and verify it on the way in:
+    /// `"signed"` (readable, HMAC tag) or `"private"` (encrypted). Handlers
+    /// read and write the plain value. Protected cookies are sensitive.
+    pub protection: Option<Protection>,
 }
 
 /// The attributes the policy writes for one cookie name: its override, if
@@ -330,6 +335,8 @@ pub struct CookieAttributes {
     pub prefix: Option<Prefix>,
     /// Duplicates are refused inbound and responses setting it are not cached.
     pub sensitive: bool,
+    /// How the value is protected, if it is.
+    pub protection: Option<Protection>,
 }
 
 impl CookieAttributes {
@@ -345,6 +352,7 @@ impl CookieAttributes {
             priority: c.priority,
             prefix: None,
             sensitive: false,
+            protection: None,
         }
     }
 
@@ -359,7 +367,10 @@ impl CookieAttributes {
             partitioned: o.partitioned.unwrap_or(self.partitioned),
             priority: o.priority.or(self.priority),
             prefix: o.prefix,
-            sensitive: o.sensitive.unwrap_or(o.prefix.is_some()),
+            sensitive: o
+                .sensitive
+                .unwrap_or(o.prefix.is_some() || o.protection.is_some()),
+            protection: o.protection,
         }
     }
 
@@ -368,6 +379,14 @@ impl CookieAttributes {
     /// says against them is an error (R7, R8); what it only inherits from
     /// the defaults is set right.
     fn apply_prefix(&mut self, o: &CookieOverride, key: &str) -> Result<(), PolicyConfigError> {
+        if o.sensitive == Some(false) && (o.prefix.is_some() || o.protection.is_some()) {
+            return Err(PolicyConfigError {
+                key: format!("{key}.sensitive"),
+                message:
+                    "a prefixed or protected cookie is always sensitive; remove sensitive = false"
+                        .to_owned(),
+            });
+        }
         let Some(prefix) = self.prefix else {
             return Ok(());
         };
@@ -395,13 +414,6 @@ impl CookieAttributes {
             }
             self.path = "/".to_owned();
             self.domain = None;
-        }
-        if o.sensitive == Some(false) {
-            return Err(PolicyConfigError {
-                key: format!("{key}.sensitive"),
-                message: "a prefixed cookie is always sensitive; remove sensitive = false"
-                    .to_owned(),
-            });
         }
         Ok(())
     }
@@ -472,6 +484,8 @@ pub struct CookiePolicy {
     overrides: HashMap<String, CookieAttributes>,
     /// Prefixed names on the wire (`__Host-sid`) to their declared names (`sid`).
     declared: HashMap<String, String>,
+    /// The keys of protected cookies; `None` when no cookie is protected.
+    keys: Option<std::sync::Arc<KeyRing>>,
 }
 
 impl Default for CookiePolicy {
@@ -482,6 +496,7 @@ impl Default for CookiePolicy {
             defaults: CookieAttributes::from_config(&config),
             overrides: HashMap::new(),
             declared: HashMap::new(),
+            keys: None,
             config,
         }
     }
@@ -550,12 +565,41 @@ impl CookiePolicy {
             }
             overrides.insert(name.clone(), attrs);
         }
+        // Protected cookies need keys: until `with_keys` gives configured
+        // ones, a random key for this process (the server refuses that in
+        // production; CookiePolicyLayer warns about it).
+        let keys = if overrides.values().any(|a| a.protection.is_some()) {
+            let ring = KeyRing::ephemeral().map_err(|e| PolicyConfigError {
+                key: "keys".to_owned(),
+                message: format!("no randomness to make a key: {e}"),
+            })?;
+            Some(std::sync::Arc::new(ring))
+        } else {
+            None
+        };
         Ok(Self {
             config,
             defaults,
             overrides,
             declared,
+            keys,
         })
+    }
+
+    /// This policy with `keys` protecting and verifying its protected cookies.
+    pub fn with_keys(mut self, keys: KeyRing) -> Self {
+        self.keys = Some(std::sync::Arc::new(keys));
+        self
+    }
+
+    /// The key ring, when a cookie is protected or keys were given.
+    pub fn keys(&self) -> Option<&KeyRing> {
+        self.keys.as_deref()
+    }
+
+    /// Whether any cookie is declared protected.
+    pub fn has_protected_cookies(&self) -> bool {
+        self.overrides.values().any(|a| a.protection.is_some())
     }
 
     /// The configuration this policy was built from.
@@ -633,8 +677,7 @@ impl CookiePolicy {
     /// be sent. Use it to refuse a client's input before building a response.
     pub fn check(&self, cookie: &Cookie<'_>) -> Result<SetCookie, CookieError> {
         let mut c = SetCookie::parse(&cookie.to_string())?;
-        c.fill_from(self);
-        c.check(std::time::SystemTime::now())?;
+        outbound::prepare(self, &mut c, std::time::SystemTime::now(), None)?;
         Ok(c)
     }
 

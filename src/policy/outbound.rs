@@ -20,6 +20,7 @@ use super::error::{CookieError, ViolationKind};
 use super::grammar;
 use super::{
     CookiePolicy, MAX_ATTRIBUTE_VALUE_BYTES, MAX_LIFETIME_SECONDS, Priority, SameSite, prefix,
+    protect,
 };
 
 /// The most octets of name plus value a user agent keeps (rule R3).
@@ -599,13 +600,80 @@ fn process_one(
         )
     })?;
     let mut cookie = SetCookie::parse(text)?;
-    cookie.fill_from(policy);
-    cookie.check(now)?;
-    if let Some(host) = host {
-        check_domain_for_host(&cookie, host)?;
-    }
+    prepare(policy, &mut cookie, now, host)?;
     let rendered = HeaderValue::try_from(cookie.to_string()).map_err(|_| {
         // Unreachable in practice: every part was checked against the grammar.
+        CookieError::new(
+            printable(&cookie.name),
+            ViolationKind::InvalidAttribute,
+            "the cookie cannot be written as a header",
+        )
+    })?;
+    Ok((cookie, rendered))
+}
+
+/// The whole outbound pipeline for one parsed cookie: fill from the policy,
+/// protect the value if the cookie is declared protected (a removal keeps
+/// its empty value), then check every rule on what will be sent, so the size
+/// budget (R3) applies to the protected value.
+pub(crate) fn prepare(
+    policy: &CookiePolicy,
+    cookie: &mut SetCookie,
+    now: SystemTime,
+    host: Option<&str>,
+) -> Result<(), CookieError> {
+    cookie.fill_from(policy);
+    protect_value(policy, cookie, now, protect::unix_seconds(now));
+    cookie.check(now)?;
+    if let Some(host) = host {
+        check_domain_for_host(cookie, host)?;
+    }
+    Ok(())
+}
+
+fn protect_value(policy: &CookiePolicy, cookie: &mut SetCookie, now: SystemTime, issued_at: u64) {
+    if let (Some(protection), Some(keys)) =
+        (policy.attributes(&cookie.name).protection, policy.keys())
+        && !cookie.is_removal(now)
+    {
+        cookie.value = keys.protect(protection, &cookie.name, &cookie.value, issued_at);
+    }
+}
+
+/// A protected cookie that verified with a previous key: re-issued under
+/// the current key on the same response, with its original issue time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reissue {
+    /// The cookie's name on the wire.
+    pub name: String,
+    /// The plain value.
+    pub value: String,
+    /// The original issue time, in Unix seconds.
+    pub issued_at: u64,
+}
+
+/// Builds the `Set-Cookie` that re-issues a rotated cookie: the policy's
+/// attributes, `Max-Age` cut to what is left of its lifetime.
+fn reissue_one(
+    policy: &CookiePolicy,
+    r: &Reissue,
+    now: SystemTime,
+) -> Result<(SetCookie, HeaderValue), CookieError> {
+    check_value(&r.name, &r.value)?;
+    let mut cookie = SetCookie {
+        name: r.name.clone(),
+        value: r.value.clone(),
+        ..SetCookie::default()
+    };
+    cookie.fill_from(policy);
+    if let Some(max_age) = cookie.max_age {
+        let age = i64::try_from(protect::unix_seconds(now).saturating_sub(r.issued_at))
+            .unwrap_or(i64::MAX);
+        cookie.max_age = Some(max_age.saturating_sub(age).max(1));
+    }
+    protect_value(policy, &mut cookie, now, r.issued_at);
+    cookie.check(now)?;
+    let rendered = HeaderValue::try_from(cookie.to_string()).map_err(|_| {
         CookieError::new(
             printable(&cookie.name),
             ViolationKind::InvalidAttribute,
@@ -638,9 +706,10 @@ pub(crate) fn apply(
     headers: &mut HeaderMap,
     keep_valid: bool,
     host: Option<&str>,
+    reissue: &[Reissue],
 ) -> Outcome {
     let mut outcome = Outcome::default();
-    if !headers.contains_key(SET_COOKIE) {
+    if !headers.contains_key(SET_COOKIE) && reissue.is_empty() {
         return outcome;
     }
     let now = SystemTime::now();
@@ -664,6 +733,19 @@ pub(crate) fn apply(
                     outcome.sensitive |= policy.is_sensitive(&cookie.name);
                     written.push((cookie, rendered));
                 }
+            }
+            Err(e) => outcome.errors.push(e),
+        }
+    }
+    // Rotated cookies the response does not set itself.
+    for r in reissue {
+        if written.iter().any(|(c, _)| c.name == r.name) {
+            continue;
+        }
+        match reissue_one(policy, r, now) {
+            Ok(pair) => {
+                outcome.sensitive = true;
+                written.push(pair);
             }
             Err(e) => outcome.errors.push(e),
         }
@@ -886,7 +968,11 @@ mod tests {
             SET_COOKIE,
             HeaderValue::from_static("b=2; HttpOnly; Max-Age=5"),
         );
-        assert!(apply(&policy, &mut headers, false, None).errors.is_empty());
+        assert!(
+            apply(&policy, &mut headers, false, None, &[])
+                .errors
+                .is_empty()
+        );
         let got: Vec<_> = headers
             .get_all(SET_COOKIE)
             .map(|v| v.to_str().unwrap())
@@ -903,7 +989,7 @@ mod tests {
         headers.append(SET_COOKIE, HeaderValue::from_static("a=1"));
         headers.append(SET_COOKIE, HeaderValue::from_static("a=2"));
         headers.append(SET_COOKIE, HeaderValue::from_static("c=x y"));
-        let errors = apply(&policy, &mut headers, false, None).errors;
+        let errors = apply(&policy, &mut headers, false, None, &[]).errors;
         let kinds: Vec<_> = errors.iter().map(|e| e.kind()).collect();
         assert_eq!(
             kinds,
@@ -915,7 +1001,7 @@ mod tests {
             "reject mode leaves headers for the caller to discard"
         );
 
-        let errors = apply(&policy, &mut headers, true, None).errors;
+        let errors = apply(&policy, &mut headers, true, None, &[]).errors;
         assert_eq!(errors.len(), 2);
         let got: Vec<_> = headers
             .get_all(SET_COOKIE)
