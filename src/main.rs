@@ -18,12 +18,27 @@ struct Cli {
 enum Command {
     /// Serve HTTP (the default).
     Serve,
-    /// Load and validate the configuration, then print it as JSON.
+    /// Load and validate the configuration, then print it as JSON (keys redacted).
     CheckConfig,
+    /// Print a fresh random key for `keys.current` / `APP_KEYS__CURRENT`.
+    Keygen,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Keygen) = cli.command {
+        // Needs no configuration: it is how a first key is made.
+        return match cookie_policy::policy::protect::generate_key() {
+            Ok(key) => {
+                println!("{key}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: no randomness available to make a key: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let settings = match Settings::load() {
         Ok(settings) => settings,
@@ -34,6 +49,7 @@ fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings),
+        Command::Keygen => ExitCode::SUCCESS, // handled above
         Command::CheckConfig => match serde_json::to_string_pretty(&settings) {
             Ok(json) => {
                 println!("{json}");
@@ -48,6 +64,11 @@ fn main() -> ExitCode {
 }
 
 fn serve(settings: &Settings) -> ExitCode {
+    if settings.cookies.keys().is_some_and(|k| k.is_ephemeral()) {
+        log::warn!(
+            "no key configured: protected cookies use a random key for this process and will not survive a restart; set APP_KEYS__CURRENT to the output of `cookie-policy keygen`"
+        );
+    }
     let result = actix_web::rt::System::new().block_on(async {
         let app = Application::build(settings)?;
         let addrs: Vec<String> = app.addrs().iter().map(|a| format!("http://{a}")).collect();

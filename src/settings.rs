@@ -21,7 +21,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::policy::CookiePolicy;
+use crate::policy::{CookiePolicy, KeyRing};
 
 /// The environment variable that selects the profile.
 pub const PROFILE_VAR: &str = "APP_ENV";
@@ -104,6 +104,43 @@ pub struct Settings {
     /// `[cookies]`: the cookie policy.
     #[serde(default)]
     pub cookies: CookiePolicy,
+    /// `[keys]`: the keys of protected cookies.
+    #[serde(default)]
+    pub keys: KeySettings,
+}
+
+/// The `[keys]` table: base64 keys of at least 32 random bytes, from
+/// `cookie-policy keygen`. Never printed.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// The key that protects new cookies (and verifies). Environment:
+    /// `APP_KEYS__CURRENT`.
+    pub current: Option<String>,
+    /// Keys that only verify, newest first, so cookies issued before a
+    /// rotation still read (and are re-issued with `current`). Environment:
+    /// `APP_KEYS__PREVIOUS='["<key>", ...]'`.
+    pub previous: Vec<String>,
+}
+
+impl fmt::Debug for KeySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeySettings")
+            .field("current", &self.current.as_ref().map(|_| "<redacted>"))
+            .field("previous", &self.previous.len())
+            .finish()
+    }
+}
+
+impl Serialize for KeySettings {
+    /// Says which keys are set, never what they are.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = serializer.serialize_struct("KeySettings", 2)?;
+        st.serialize_field("current", &self.current.as_ref().map(|_| "<redacted>"))?;
+        st.serialize_field("previous", &vec!["<redacted>"; self.previous.len()])?;
+        st.end()
+    }
 }
 
 /// Why settings could not be loaded. Each message names the key and where
@@ -122,6 +159,11 @@ pub enum SettingsError {
     /// One or more keys have bad values.
     #[error("invalid configuration:\n{}", .0.join("\n"))]
     Invalid(Vec<String>),
+    /// Protected cookies in production with no key configured.
+    #[error(
+        "the production profile needs a key for protected cookies ({0}): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`"
+    )]
+    MissingKey(String),
     /// The production profile with cookies that may go out without `Secure`.
     #[error(
         "the production profile refuses cookies without Secure ({0}); set cookies.secure = true, or opt out with cookies.allow_insecure_in_production = true"
@@ -147,35 +189,78 @@ impl Settings {
     /// Loads settings from the folder `dir` for `profile`, with the `APP_*`
     /// environment variables on top.
     pub fn load_from(dir: &Path, profile: Profile) -> Result<Self, SettingsError> {
-        Self::extract(Self::figment(dir, profile)?, profile)
+        Self::from_figment(Self::figment(dir, profile)?, profile)
     }
 
     /// Loads settings from the files in `dir` for `profile` alone, ignoring
     /// the environment: what tests want, so a developer's shell cannot change
     /// their outcome.
     pub fn load_files(dir: &Path, profile: Profile) -> Result<Self, SettingsError> {
-        Self::extract(Self::file_layers(dir, profile)?, profile)
+        Self::from_figment(Self::file_figment(dir, profile)?, profile)
     }
 
-    fn extract(figment: Figment, profile: Profile) -> Result<Self, SettingsError> {
+    /// Extracts and validates settings from any layers (for example
+    /// [`Settings::file_figment`] with a test key merged on top).
+    pub fn from_figment(figment: Figment, profile: Profile) -> Result<Self, SettingsError> {
         let mut settings: Settings = figment
             .extract()
             .map_err(|e| SettingsError::Invalid(describe(&figment, e)))?;
         settings.profile = profile;
         settings.check_profile_rules(&figment)?;
+        settings.attach_keys(&figment)?;
         Ok(settings)
+    }
+
+    /// Gives the policy the configured keys. Without one, protected cookies
+    /// keep the policy's random per-process key in development, and the
+    /// production profile refuses to start.
+    fn attach_keys(&mut self, figment: &Figment) -> Result<(), SettingsError> {
+        let Some(current) = &self.keys.current else {
+            if !self.keys.previous.is_empty() {
+                return Err(SettingsError::Invalid(vec![format!(
+                    "  keys.previous: previous keys only verify; set keys.current too ({})",
+                    origin(figment, "keys.previous")
+                )]));
+            }
+            if self.profile == Profile::Production && self.cookies.has_protected_cookies() {
+                let names: Vec<&str> = self
+                    .cookies
+                    .config()
+                    .overrides
+                    .iter()
+                    .filter(|(_, o)| o.protection.is_some())
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                return Err(SettingsError::MissingKey(names.join(", ")));
+            }
+            return Ok(());
+        };
+        let ring = KeyRing::from_base64(current, &self.keys.previous).map_err(|(label, e)| {
+            let key = if label == "current" {
+                "keys.current"
+            } else {
+                "keys.previous"
+            };
+            SettingsError::Invalid(vec![format!(
+                "  keys.{label}: {e} ({})",
+                origin(figment, key)
+            )])
+        })?;
+        self.cookies = std::mem::take(&mut self.cookies).with_keys(ring);
+        Ok(())
     }
 
     /// The layers, in order, for `dir` and `profile`.
     pub fn figment(dir: &Path, profile: Profile) -> Result<Figment, SettingsError> {
-        Ok(Self::file_layers(dir, profile)?.merge(
+        Ok(Self::file_figment(dir, profile)?.merge(
             Env::prefixed(ENV_PREFIX)
                 .ignore(&["ENV", "CONFIG_DIR"])
                 .split("__"),
         ))
     }
 
-    fn file_layers(dir: &Path, profile: Profile) -> Result<Figment, SettingsError> {
+    /// The file layers alone, without the environment.
+    pub fn file_figment(dir: &Path, profile: Profile) -> Result<Figment, SettingsError> {
         let defaults = dir.join("default.toml");
         if !defaults.is_file() {
             return Err(SettingsError::MissingDefaults(defaults));
@@ -481,6 +566,73 @@ mod tests {
                     .port,
                 1234
             );
+            Ok(())
+        });
+    }
+
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    #[test]
+    fn production_refuses_protected_cookies_without_a_key_in_one_line() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                "[cookies.overrides.session]\nprotection = \"private\"",
+                "",
+            );
+            let e = load(jail, Profile::Production).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "the production profile needs a key for protected cookies (session): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`"
+            );
+            let dev = load(jail, Profile::Development).unwrap();
+            assert!(
+                dev.cookies.keys().is_some_and(|k| k.is_ephemeral()),
+                "development makes up a key"
+            );
+            jail.set_env("APP_KEYS__CURRENT", KEY);
+            let prod = load(jail, Profile::Production).unwrap();
+            assert!(prod.cookies.keys().is_some_and(|k| !k.is_ephemeral()));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn short_or_malformed_keys_are_refused_naming_the_key() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_KEYS__CURRENT", "c2hvcnQ=");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  keys.current: is 5 bytes; a key needs at least 32 random bytes; generate one with `cookie-policy keygen` (from APP_KEYS__CURRENT)"
+            );
+            jail.set_env("APP_KEYS__CURRENT", KEY);
+            jail.set_env("APP_KEYS__PREVIOUS", "[\"not base64!\"]");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  keys.previous[0]: is not base64; generate a key with `cookie-policy keygen` (from APP_KEYS__PREVIOUS)"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn keys_are_never_printed() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                &format!("[keys]\ncurrent = \"{KEY}\"\nprevious = [\"{KEY}\"]"),
+                "",
+            );
+            let s = load(jail, Profile::Development).unwrap();
+            let json = serde_json::to_string(&s.keys).unwrap();
+            assert_eq!(
+                json,
+                r#"{"current":"<redacted>","previous":["<redacted>"]}"#
+            );
+            assert!(!format!("{s:?}").contains(KEY));
             Ok(())
         });
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ureq::Agent;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cookie-policy");
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// A running server; killed when dropped, if still running.
 struct Server {
@@ -191,7 +192,7 @@ fn login_profile_logout_with_a_cookie_jar_then_graceful_sigterm() {
 
 #[test]
 fn production_profile_sends_secure_cookies() {
-    let server = Server::start("production", &[]);
+    let server = Server::start("production", &[("APP_KEYS__CURRENT", KEY)]);
     let (status, cookies, body) = get(&agent(), &server.url("/set-cookie"));
     assert_eq!(
         (status, body.as_str()),
@@ -262,4 +263,107 @@ fn a_port_in_use_is_reported_with_what_to_do() {
         ),
         "{stderr}"
     );
+}
+
+#[test]
+fn production_without_a_key_refuses_to_start_in_one_line() {
+    let out = Command::new(BIN)
+        .env("APP_ENV", "production")
+        .env(
+            "APP_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .env_remove("APP_KEYS__CURRENT")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the production profile needs a key for protected cookies (session): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`\n"
+    );
+}
+
+#[test]
+fn keygen_prints_a_fresh_32_byte_key_without_any_configuration() {
+    let run = || {
+        let out = Command::new(BIN)
+            .arg("keygen")
+            .env("APP_CONFIG_DIR", "/nonexistent")
+            .output()
+            .expect("the binary runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("ASCII")
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.len(), 45, "44 base64 characters and a newline: {a:?}");
+    assert!(
+        a.trim_end()
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+    );
+    assert_ne!(a, b);
+}
+
+#[test]
+fn the_private_session_cookie_is_ciphertext_in_the_jar_and_plain_to_the_app() {
+    let server = Server::start("production", &[("APP_KEYS__CURRENT", KEY)]);
+    // A jar that keeps Secure cookies over plain HTTP needs TLS here, so this
+    // drives the jar by hand with the header the server sent.
+    let agent = agent();
+    let mut res = agent
+        .get(server.url("/cookies/set?session=alice"))
+        .config()
+        .max_redirects(0)
+        .build()
+        .call()
+        .expect("the request completes");
+    assert_eq!(res.status().as_u16(), 302);
+    let set = res
+        .headers()
+        .get("set-cookie")
+        .expect("a cookie")
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    let _ = res.body_mut().read_to_string();
+    assert!(set.starts_with("session="), "{set}");
+    assert!(
+        set.ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"),
+        "{set}"
+    );
+    assert_eq!(
+        res.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store")
+    );
+    let pair = set.split(';').next().expect("a pair");
+    assert!(!pair.contains("alice"), "the jar holds ciphertext: {pair}");
+
+    // ureq's jar replaces a hand-set Cookie header, so send this one raw.
+    let response = raw_get(&server.base, "/cookies", pair);
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(
+        response.ends_with("\r\n\r\n{\"cookies\":{\"session\":\"alice\"}}"),
+        "{response}"
+    );
+}
+
+/// One GET with a given Cookie header over a plain TCP connection; the whole
+/// response as text.
+fn raw_get(base: &str, path: &str, cookie: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("writes");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reads");
+    response
 }

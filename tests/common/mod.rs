@@ -16,9 +16,16 @@ pub fn config_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
 }
 
-/// The policy the server runs with in `profile`, from the real config files.
+/// A fixed key for tests (32 bytes, base64).
+pub const TEST_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// The policy the server runs with in `profile`, from the real config files
+/// (with [`TEST_KEY`], which production requires), ignoring the environment.
 pub fn policy_for(profile: Profile) -> Arc<CookiePolicy> {
-    let settings = Settings::load_files(&config_dir(), profile).expect("the shipped config loads");
+    let figment = Settings::file_figment(&config_dir(), profile)
+        .expect("the config folder exists")
+        .merge(("keys.current", TEST_KEY));
+    let settings = Settings::from_figment(figment, profile).expect("the shipped config loads");
     Arc::new(settings.cookies)
 }
 
