@@ -34,6 +34,7 @@ pub mod outbound;
 pub mod prefix;
 pub mod protect;
 pub mod testing;
+pub mod typed;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -679,6 +680,23 @@ impl CookiePolicy {
         let mut c = SetCookie::parse(&cookie.to_string())?;
         outbound::prepare(self, &mut c, std::time::SystemTime::now(), None)?;
         Ok(c)
+    }
+
+    /// Builds the typed cookie `C` holding `value`, encoded with its codec,
+    /// with the policy's attributes for `C::NAME`.
+    pub fn typed_cookie<C: typed::TypedCookie>(
+        &self,
+        value: &C::Value,
+    ) -> Result<Cookie<'static>, CookieError> {
+        use typed::Codec as _;
+        let text = C::Codec::encode(value).map_err(|e| {
+            CookieError::new(
+                C::NAME,
+                ViolationKind::InvalidValue,
+                format!("the value cannot be encoded: {e}"),
+            )
+        })?;
+        self.cookie(C::NAME, text)
     }
 
     /// Builds the removal cookie for `name`: an empty value, `Max-Age=0` and

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod playground;
+pub mod preferences;
 pub mod seed;
 
 use actix_web::{HttpResponse, web};
@@ -10,6 +11,7 @@ use actix_web::{HttpResponse, web};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     seed::configure(cfg);
     playground::configure(cfg);
+    preferences::configure(cfg);
     health::configure(cfg);
 }
 
