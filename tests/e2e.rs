@@ -279,7 +279,7 @@ fn production_without_a_key_refuses_to_start_in_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: the production profile needs a key for protected cookies (session): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`\n"
+        "error: the production profile needs a key for protected cookies (prefs, session): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`\n"
     );
 }
 
