@@ -22,7 +22,7 @@
 //! }
 //!
 //! #[get("/visits")]
-//! async fn visits(visits: Required<Visits>) -> HttpResponse {
+//! async fn count(visits: Required<Visits>) -> HttpResponse {
 //!     HttpResponse::Ok().body(visits.0.to_string())
 //! }
 //! ```
