@@ -300,24 +300,25 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
     drop_duplicates(&mut pairs, &mut skip);
     let reissue = unprotect(policy, &mut pairs, &mut skip);
 
-    let mut canonical = String::with_capacity(bytes + 8);
-    for p in &pairs {
-        if !canonical.is_empty() {
-            canonical.push_str("; ");
-        }
-        push_escaped(&mut canonical, p.name);
-        canonical.push('=');
-        push_escaped(&mut canonical, &p.value);
-    }
-    let original = headers.get(COOKIE).map(HeaderValue::as_bytes);
     let single_field = headers.get_all(COOKIE).nth(1).is_none();
-    let header = if single_field && original == Some(canonical.as_bytes()) {
-        None // already canonical: leave the request alone.
-    } else if canonical.is_empty() {
-        Some(None)
-    } else {
-        // Only checked ASCII goes into `canonical`.
-        Some(HeaderValue::from_str(&canonical).ok())
+    let header = match headers.get(COOKIE) {
+        // The common case: one field already in canonical form. Compared in
+        // place, so such a request costs no allocation for the header.
+        Some(original) if single_field && is_canonical(original.as_bytes(), &pairs) => None,
+        _ if pairs.is_empty() => Some(None),
+        _ => {
+            let mut canonical = String::with_capacity(bytes + 8);
+            for p in &pairs {
+                if !canonical.is_empty() {
+                    canonical.push_str("; ");
+                }
+                push_escaped(&mut canonical, p.name);
+                canonical.push('=');
+                push_escaped(&mut canonical, &p.value);
+            }
+            // Only checked ASCII goes into `canonical`.
+            Some(HeaderValue::from_str(&canonical).ok())
+        }
     };
     Ok(Inbound {
         header,
@@ -388,12 +389,55 @@ fn unprotect(
     reissue
 }
 
+/// Whether `original` is exactly `name=value; name=value` of `pairs`, with
+/// nothing to escape.
+fn is_canonical(original: &[u8], pairs: &[Pair<'_>]) -> bool {
+    let mut rest = original;
+    for (i, p) in pairs.iter().enumerate() {
+        let (name, value) = (p.name.as_bytes(), p.value.as_bytes());
+        if name.contains(&b'%') || value.contains(&b'%') {
+            return false;
+        }
+        let sep: &[u8] = if i == 0 { b"" } else { b"; " };
+        let Some(r) = rest.strip_prefix(sep) else {
+            return false;
+        };
+        let Some(r) = r.strip_prefix(name) else {
+            return false;
+        };
+        let Some(r) = r.strip_prefix(b"=") else {
+            return false;
+        };
+        let Some(r) = r.strip_prefix(value) else {
+            return false;
+        };
+        rest = r;
+    }
+    rest.is_empty() && !pairs.is_empty()
+}
+
+/// Whether two pairs share a name: pairwise for the usual handful of
+/// cookies, hashed beyond that.
+fn has_duplicates(pairs: &[Pair<'_>]) -> bool {
+    if pairs.len() <= 16 {
+        return pairs
+            .iter()
+            .enumerate()
+            .any(|(i, p)| pairs[..i].iter().any(|q| q.name == p.name));
+    }
+    let mut seen = HashSet::with_capacity(pairs.len());
+    !pairs.iter().all(|p| seen.insert(p.name))
+}
+
 /// Sensitive names sent more than once become absent (R20); for other names
 /// the first copy wins, as user agents send the most specific path first.
 fn drop_duplicates(
     pairs: &mut Vec<Pair<'_>>,
     skip: &mut impl FnMut(&[u8], DiagnosticKind, String),
 ) {
+    if !has_duplicates(pairs) {
+        return;
+    }
     let mut seen: HashSet<&str> = HashSet::new();
     let mut duplicated: HashSet<&str> = HashSet::new();
     for p in pairs.iter() {

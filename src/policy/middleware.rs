@@ -11,7 +11,7 @@ use std::sync::Arc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue, SET_COOKIE};
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
 use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
@@ -156,16 +156,10 @@ fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceRespo
         .remove::<Reissues>()
         .map(|r| r.0)
         .unwrap_or_default();
-    // The host is looked up only for responses that set a cookie.
-    let host = (res.headers().contains_key(SET_COOKIE) || !reissue.is_empty())
-        .then(|| outbound::host_name(res.request().connection_info().host()));
-    let outcome = outbound::apply(
-        policy,
-        res.headers_mut(),
-        drop_mode,
-        host.as_deref(),
-        &reissue,
-    );
+    // Looked up only for a cookie with a Domain.
+    let request = res.request().clone();
+    let host = move || Some(outbound::host_name(request.connection_info().host()));
+    let outcome = outbound::apply(policy, res.headers_mut(), drop_mode, &host, &reissue);
     let errors = outcome.errors;
     let verb = if drop_mode { "dropped" } else { "refused" };
     for e in &errors {

@@ -36,7 +36,7 @@ pub mod protect;
 pub mod testing;
 pub mod typed;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use actix_web::cookie::{self, Cookie, time::Duration, time::OffsetDateTime};
@@ -482,9 +482,10 @@ impl CookieAttributes {
 pub struct CookiePolicy {
     config: CookiePolicyConfig,
     defaults: CookieAttributes,
-    overrides: HashMap<String, CookieAttributes>,
+    // BTreeMaps: a handful of names, compared without hashing on every lookup.
+    overrides: BTreeMap<String, CookieAttributes>,
     /// Prefixed names on the wire (`__Host-sid`) to their declared names (`sid`).
-    declared: HashMap<String, String>,
+    declared: BTreeMap<String, String>,
     /// The keys of protected cookies; `None` when no cookie is protected.
     keys: Option<std::sync::Arc<KeyRing>>,
 }
@@ -495,8 +496,8 @@ impl Default for CookiePolicy {
         let config = CookiePolicyConfig::default();
         Self {
             defaults: CookieAttributes::from_config(&config),
-            overrides: HashMap::new(),
-            declared: HashMap::new(),
+            overrides: BTreeMap::new(),
+            declared: BTreeMap::new(),
             keys: None,
             config,
         }
@@ -539,8 +540,8 @@ impl CookiePolicy {
                 });
             }
         }
-        let mut overrides = HashMap::with_capacity(config.overrides.len());
-        let mut declared = HashMap::new();
+        let mut overrides = BTreeMap::new();
+        let mut declared = BTreeMap::new();
         for (name, o) in &config.overrides {
             let key = format!("cookies.overrides.{name}");
             if let Err(e) = outbound::check_name(name) {
@@ -678,7 +679,7 @@ impl CookiePolicy {
     /// be sent. Use it to refuse a client's input before building a response.
     pub fn check(&self, cookie: &Cookie<'_>) -> Result<SetCookie, CookieError> {
         let mut c = SetCookie::parse(&cookie.to_string())?;
-        outbound::prepare(self, &mut c, std::time::SystemTime::now(), None)?;
+        outbound::prepare(self, &mut c, std::time::SystemTime::now(), &|| None)?;
         Ok(c)
     }
 

@@ -185,6 +185,19 @@ enum Attr {
     Priority = 256,
 }
 
+/// Attribute names as written canonically, matched case-insensitively.
+const ATTRS: [(&str, Attr); 9] = [
+    ("Path", Attr::Path),
+    ("HttpOnly", Attr::HttpOnly),
+    ("SameSite", Attr::SameSite),
+    ("Secure", Attr::Secure),
+    ("Max-Age", Attr::MaxAge),
+    ("Expires", Attr::Expires),
+    ("Domain", Attr::Domain),
+    ("Partitioned", Attr::Partitioned),
+    ("Priority", Attr::Priority),
+];
+
 impl SetCookie {
     /// Parses one `Set-Cookie` header value strictly.
     ///
@@ -227,17 +240,11 @@ impl SetCookie {
                 ),
                 None => (part, None),
             };
-            let which = match attr.to_ascii_lowercase().as_str() {
-                "expires" => Attr::Expires,
-                "max-age" => Attr::MaxAge,
-                "domain" => Attr::Domain,
-                "path" => Attr::Path,
-                "secure" => Attr::Secure,
-                "httponly" => Attr::HttpOnly,
-                "samesite" => Attr::SameSite,
-                "partitioned" => Attr::Partitioned,
-                "priority" => Attr::Priority,
-                _ => {
+            // Matched without allocating: this runs for every attribute of
+            // every cookie the app writes.
+            let which = match ATTRS.iter().find(|(n, _)| n.eq_ignore_ascii_case(attr)) {
+                Some((_, which)) => *which,
+                None => {
                     return Err(fail(
                         ViolationKind::InvalidAttribute,
                         format!(
@@ -321,10 +328,10 @@ impl SetCookie {
                 self.path = Some(v.to_owned());
             }
             Attr::SameSite => {
-                self.same_site = Some(match v.to_ascii_lowercase().as_str() {
-                    "strict" => SameSite::Strict,
-                    "lax" => SameSite::Lax,
-                    "none" => SameSite::None,
+                self.same_site = Some(match v {
+                    _ if v.eq_ignore_ascii_case("lax") => SameSite::Lax,
+                    _ if v.eq_ignore_ascii_case("strict") => SameSite::Strict,
+                    _ if v.eq_ignore_ascii_case("none") => SameSite::None,
                     _ => {
                         return Err((
                             ViolationKind::InvalidSameSite,
@@ -334,10 +341,10 @@ impl SetCookie {
                 });
             }
             Attr::Priority => {
-                self.priority = Some(match v.to_ascii_lowercase().as_str() {
-                    "low" => Priority::Low,
-                    "medium" => Priority::Medium,
-                    "high" => Priority::High,
+                self.priority = Some(match v {
+                    _ if v.eq_ignore_ascii_case("low") => Priority::Low,
+                    _ if v.eq_ignore_ascii_case("medium") => Priority::Medium,
+                    _ if v.eq_ignore_ascii_case("high") => Priority::High,
                     _ => {
                         return Err((
                             ViolationKind::InvalidPriority,
@@ -549,37 +556,65 @@ fn canonical(which: Attr) -> &'static str {
     }
 }
 
-impl std::fmt::Display for SetCookie {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}={}", self.name, self.value)?;
+impl SetCookie {
+    /// Writes the canonical header into `out`; `Display` and the layer share it.
+    fn render_into<W: std::fmt::Write>(&self, out: &mut W) -> std::fmt::Result {
+        out.write_str(&self.name)?;
+        out.write_char('=')?;
+        out.write_str(&self.value)?;
         if let Some(max_age) = self.max_age {
-            write!(f, "; Max-Age={}", max_age.max(0))?;
+            write!(out, "; Max-Age={}", max_age.max(0))?;
         }
         if let Some(expires) = self.expires {
-            write!(f, "; Expires={}", httpdate::fmt_http_date(expires))?;
+            write!(out, "; Expires={}", httpdate::HttpDate::from(expires))?;
         }
         if let Some(domain) = &self.domain {
-            write!(f, "; Domain={domain}")?;
+            out.write_str("; Domain=")?;
+            out.write_str(domain)?;
         }
         if let Some(path) = &self.path {
-            write!(f, "; Path={path}")?;
+            out.write_str("; Path=")?;
+            out.write_str(path)?;
         }
         if self.secure {
-            f.write_str("; Secure")?;
+            out.write_str("; Secure")?;
         }
         if self.http_only {
-            f.write_str("; HttpOnly")?;
+            out.write_str("; HttpOnly")?;
         }
         if let Some(same_site) = self.same_site {
-            write!(f, "; SameSite={}", same_site.as_str())?;
+            out.write_str("; SameSite=")?;
+            out.write_str(same_site.as_str())?;
         }
         if self.partitioned {
-            f.write_str("; Partitioned")?;
+            out.write_str("; Partitioned")?;
         }
         if let Some(priority) = self.priority {
-            write!(f, "; Priority={}", priority.as_str())?;
+            out.write_str("; Priority=")?;
+            out.write_str(priority.as_str())?;
         }
         Ok(())
+    }
+
+    /// The canonical header as a `HeaderValue`, built in one allocation.
+    fn header_value(&self) -> Result<HeaderValue, CookieError> {
+        let mut out = String::with_capacity(self.name.len() + self.value.len() + 96);
+        // Writing to a String cannot fail.
+        let _ = self.render_into(&mut out);
+        HeaderValue::try_from(out).map_err(|_| {
+            // Unreachable in practice: every part was checked against the grammar.
+            CookieError::new(
+                printable(&self.name),
+                ViolationKind::InvalidAttribute,
+                "the cookie cannot be written as a header",
+            )
+        })
+    }
+}
+
+impl std::fmt::Display for SetCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.render_into(f)
     }
 }
 
@@ -588,7 +623,7 @@ fn process_one(
     policy: &CookiePolicy,
     value: &HeaderValue,
     now: SystemTime,
-    host: Option<&str>,
+    host: &dyn Fn() -> Option<String>,
 ) -> Result<(SetCookie, HeaderValue), CookieError> {
     let text = value.to_str().map_err(|_| {
         let lossy = String::from_utf8_lossy(value.as_bytes());
@@ -601,14 +636,7 @@ fn process_one(
     })?;
     let mut cookie = SetCookie::parse(text)?;
     prepare(policy, &mut cookie, now, host)?;
-    let rendered = HeaderValue::try_from(cookie.to_string()).map_err(|_| {
-        // Unreachable in practice: every part was checked against the grammar.
-        CookieError::new(
-            printable(&cookie.name),
-            ViolationKind::InvalidAttribute,
-            "the cookie cannot be written as a header",
-        )
-    })?;
+    let rendered = cookie.header_value()?;
     Ok((cookie, rendered))
 }
 
@@ -620,13 +648,25 @@ pub(crate) fn prepare(
     policy: &CookiePolicy,
     cookie: &mut SetCookie,
     now: SystemTime,
-    host: Option<&str>,
+    host: &dyn Fn() -> Option<String>,
 ) -> Result<(), CookieError> {
     cookie.fill_from(policy);
     protect_value(policy, cookie, now, protect::unix_seconds(now));
+    check_all(cookie, now, host)
+}
+
+/// Every rule on what will be sent; the request's host is looked up only
+/// for a cookie with a Domain.
+fn check_all(
+    cookie: &SetCookie,
+    now: SystemTime,
+    host: &dyn Fn() -> Option<String>,
+) -> Result<(), CookieError> {
     cookie.check(now)?;
-    if let Some(host) = host {
-        check_domain_for_host(cookie, host)?;
+    if cookie.domain.is_some()
+        && let Some(host) = host()
+    {
+        check_domain_for_host(cookie, &host)?;
     }
     Ok(())
 }
@@ -658,6 +698,7 @@ fn reissue_one(
     policy: &CookiePolicy,
     r: &Reissue,
     now: SystemTime,
+    host: &dyn Fn() -> Option<String>,
 ) -> Result<(SetCookie, HeaderValue), CookieError> {
     check_value(&r.name, &r.value)?;
     let mut cookie = SetCookie {
@@ -672,14 +713,8 @@ fn reissue_one(
         cookie.max_age = Some(max_age.saturating_sub(age).max(1));
     }
     protect_value(policy, &mut cookie, now, r.issued_at);
-    cookie.check(now)?;
-    let rendered = HeaderValue::try_from(cookie.to_string()).map_err(|_| {
-        CookieError::new(
-            printable(&cookie.name),
-            ViolationKind::InvalidAttribute,
-            "the cookie cannot be written as a header",
-        )
-    })?;
+    check_all(&cookie, now, host)?;
+    let rendered = cookie.header_value()?;
     Ok((cookie, rendered))
 }
 
@@ -692,7 +727,7 @@ pub(crate) struct Outcome {
     pub sensitive: bool,
 }
 
-/// Applies the policy to every `Set-Cookie` in `headers`; `host` is the
+/// Applies the policy to every `Set-Cookie` in `headers`; `host` gives the
 /// request's host name, when known, for the `Domain` check (R6).
 ///
 /// When there are no violations, or when `keep_valid` is set (the `drop`
@@ -705,7 +740,7 @@ pub(crate) fn apply(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
     keep_valid: bool,
-    host: Option<&str>,
+    host: &dyn Fn() -> Option<String>,
     reissue: &[Reissue],
 ) -> Outcome {
     let mut outcome = Outcome::default();
@@ -742,7 +777,7 @@ pub(crate) fn apply(
         if written.iter().any(|(c, _)| c.name == r.name) {
             continue;
         }
-        match reissue_one(policy, r, now) {
+        match reissue_one(policy, r, now, host) {
             Ok(pair) => {
                 outcome.sensitive = true;
                 written.push(pair);
@@ -969,7 +1004,7 @@ mod tests {
             HeaderValue::from_static("b=2; HttpOnly; Max-Age=5"),
         );
         assert!(
-            apply(&policy, &mut headers, false, None, &[])
+            apply(&policy, &mut headers, false, &|| None, &[])
                 .errors
                 .is_empty()
         );
@@ -989,7 +1024,7 @@ mod tests {
         headers.append(SET_COOKIE, HeaderValue::from_static("a=1"));
         headers.append(SET_COOKIE, HeaderValue::from_static("a=2"));
         headers.append(SET_COOKIE, HeaderValue::from_static("c=x y"));
-        let errors = apply(&policy, &mut headers, false, None, &[]).errors;
+        let errors = apply(&policy, &mut headers, false, &|| None, &[]).errors;
         let kinds: Vec<_> = errors.iter().map(|e| e.kind()).collect();
         assert_eq!(
             kinds,
@@ -1001,7 +1036,7 @@ mod tests {
             "reject mode leaves headers for the caller to discard"
         );
 
-        let errors = apply(&policy, &mut headers, true, None, &[]).errors;
+        let errors = apply(&policy, &mut headers, true, &|| None, &[]).errors;
         assert_eq!(errors.len(), 2);
         let got: Vec<_> = headers
             .get_all(SET_COOKIE)

@@ -1,0 +1,143 @@
+//! The baseline for benchmarks: the guide's endpoints written by hand in
+//! plain actix-web, with no policy layer, serving the same bodies and the
+//! same cookie attributes as cookie-policy's development profile.
+//!
+//! `GET /cookies` decrypts the private `session` cookie by hand with the same
+//! key ring, so the protected-cookie read compares like with like.
+//!
+//! Run: `cargo run --release --example baseline -- 127.0.0.1:8081`
+//! (`APP_KEYS__CURRENT` sets the key, as for the server).
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::SET_COOKIE;
+use actix_web::{App, Error, HttpRequest, HttpResponse, HttpServer, web};
+use cookie_policy::policy::{KeyRing, Protection};
+use serde_json::json;
+
+/// The baseline app: plain handlers, hand-written Set-Cookie headers.
+pub fn baseline_app(
+    keys: Arc<KeyRing>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        // The same request logger as the server's, so a comparison measures
+        // the policy layer alone.
+        .wrap(actix_web::middleware::Logger::new(r#"%a "%r" %s %b %Dms"#))
+        .app_data(web::Data::from(keys))
+        .route(
+            "/set-cookie",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .insert_header((
+                        SET_COOKIE,
+                        "mycookie=cookievalue; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax",
+                    ))
+                    .json(json!({ "message": "Cookie set" }))
+            }),
+        )
+        .route(
+            "/get-cookie",
+            web::get().to(|req: HttpRequest| async move {
+                let v = req.cookie("mycookie").map(|c| c.value().to_owned());
+                HttpResponse::Ok().json(json!({ "mycookie": v }))
+            }),
+        )
+        .route(
+            "/login",
+            web::get().to(|| async {
+                HttpResponse::Ok()
+                    .insert_header((
+                        SET_COOKIE,
+                        "username=alice; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax",
+                    ))
+                    .json(json!({ "message": "Logged in and cookie set" }))
+            }),
+        )
+        .route(
+            "/profile",
+            web::get().to(|req: HttpRequest| async move {
+                let message = match req.cookie("username") {
+                    Some(c) if !c.value().is_empty() => format!("Welcome back, {}!", c.value()),
+                    _ => "No username cookie found".to_owned(),
+                };
+                HttpResponse::Ok().json(json!({ "message": message }))
+            }),
+        )
+        .route(
+            "/cookies",
+            web::get().to(|req: HttpRequest, keys: web::Data<KeyRing>| async move {
+                let mut cookies = serde_json::Map::new();
+                if let Ok(all) = req.cookies() {
+                    for c in all.iter() {
+                        let value = if c.name() == "session" {
+                            match keys.unprotect(
+                                Protection::Private,
+                                "session",
+                                c.value(),
+                                SystemTime::now(),
+                                None,
+                            ) {
+                                Ok(v) => v.value,
+                                Err(_) => continue,
+                            }
+                        } else {
+                            c.value().to_owned()
+                        };
+                        cookies.insert(c.name().to_owned(), json!(value));
+                    }
+                }
+                HttpResponse::Ok().json(json!({ "cookies": cookies }))
+            }),
+        )
+        .route(
+            "/healthz",
+            web::get().to(|| async { HttpResponse::Ok().json(json!({ "status": "ok" })) }),
+        )
+}
+
+/// The key ring from `APP_KEYS__CURRENT`, or a random one.
+pub fn baseline_keys() -> Arc<KeyRing> {
+    let ring = match std::env::var("APP_KEYS__CURRENT") {
+        Ok(k) => KeyRing::from_base64(&k, &[]).unwrap_or_else(|(_, e)| {
+            eprintln!("error: APP_KEYS__CURRENT {e}");
+            std::process::exit(2)
+        }),
+        Err(_) => KeyRing::ephemeral().unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            std::process::exit(2)
+        }),
+    };
+    Arc::new(ring)
+}
+
+#[allow(dead_code)] // benches include this file as a module and use only the app
+fn main() -> std::io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8081".to_owned());
+    let workers: usize = std::env::var("APP_SERVER__WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
+    let keys = baseline_keys();
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || baseline_app(keys.clone()))
+            .workers(workers)
+            .bind(&addr)?;
+        for a in server.addrs() {
+            eprintln!("baseline listening on http://{a}");
+        }
+        server.run().await
+    })
+}
