@@ -132,7 +132,8 @@ pub fn check_attribute_value(value: &[u8]) -> Result<(), BadByte> {
 /// break any decoding step after it, so the layer neither writes nor reads
 /// one (R2, R18): the same rule both ways keeps every written value readable.
 pub fn bad_percent_escape(value: &[u8]) -> Option<usize> {
-    let mut i = 0;
+    // Most values have no '%': one quick scan, then done.
+    let mut i = value.iter().position(|&b| b == b'%')?;
     while i < value.len() {
         if value[i] == b'%' {
             let ok = value.len() > i + 2

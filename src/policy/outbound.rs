@@ -185,6 +185,24 @@ enum Attr {
     Priority = 256,
 }
 
+/// Splits at an ASCII byte, scanning bytes rather than chars (this runs for
+/// every cookie the app writes). Slicing at an ASCII byte always falls on a
+/// char boundary.
+fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    s.as_bytes()
+        .split(move |&b| b == sep)
+        .scan(0usize, move |start, piece| {
+            let from = *start;
+            *start += piece.len() + 1;
+            s.get(from..from + piece.len())
+        })
+}
+
+fn split_once_ascii(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|b| b == sep)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
 /// Attribute names as written canonically, matched case-insensitively.
 const ATTRS: [(&str, Attr); 9] = [
     ("Path", Attr::Path),
@@ -207,9 +225,9 @@ impl SetCookie {
     /// flag with a value, or a malformed value (R4, R5, R6, R12, R14, R15) is
     /// an error naming the cookie and the rule.
     pub fn parse(header: &str) -> Result<SetCookie, CookieError> {
-        let mut parts = header.split(';');
+        let mut parts = split_ascii(header, b';');
         let first = parts.next().unwrap_or_default();
-        let Some((name, value)) = first.split_once('=') else {
+        let Some((name, value)) = split_once_ascii(first, b'=') else {
             return Err(CookieError::new(
                 "",
                 ViolationKind::InvalidName,
@@ -233,7 +251,7 @@ impl SetCookie {
             if part.is_empty() {
                 continue;
             }
-            let (attr, val) = match part.split_once('=') {
+            let (attr, val) = match split_once_ascii(part, b'=') {
                 Some((a, v)) => (
                     a.trim_end_matches([' ', '\t']),
                     Some(v.trim_start_matches([' ', '\t'])),
