@@ -22,6 +22,9 @@ enum Command {
     CheckConfig,
     /// Print a fresh random key for `keys.current` / `APP_KEYS__CURRENT`.
     Keygen,
+    /// Ask the configured server for `/healthz`: exit 0 when it answers
+    /// `{"status":"ok"}`, 1 otherwise (for a container's HEALTHCHECK).
+    Healthcheck,
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,13 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings),
         Command::Keygen => ExitCode::SUCCESS, // handled above
+        Command::Healthcheck => match cookie_policy::startup::healthcheck(&settings.server) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::CheckConfig => match serde_json::to_string_pretty(&settings) {
             Ok(json) => {
                 println!("{json}");

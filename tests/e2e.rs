@@ -367,3 +367,32 @@ fn raw_get(base: &str, path: &str, cookie: &str) -> String {
     stream.read_to_string(&mut response).expect("reads");
     response
 }
+
+#[test]
+fn healthcheck_reports_a_running_server_and_a_missing_one() {
+    let server = Server::start("development", &[]);
+    let port = server.base.rsplit(':').next().expect("a port").to_owned();
+    let run = |port: &str| {
+        Command::new(BIN)
+            .arg("healthcheck")
+            .env(
+                "APP_CONFIG_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+            )
+            .env("APP_SERVER__HOST", "0.0.0.0")
+            .env("APP_SERVER__PORT", port)
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("the binary runs")
+    };
+    let out = run(&port);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(server);
+    let out = run(&port);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("unhealthy: "));
+}
