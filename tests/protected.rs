@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpRequest, HttpResponse, web};
-use common::{TEST_KEY, body_text, policy_for, set_cookies};
+use common::{TEST_KEY, body_text, get, set_cookies};
 use cookie_policy::policy::protect::unix_seconds;
 use cookie_policy::policy::typed::{Optional, Text, TypedCookie};
 use cookie_policy::policy::{
@@ -251,24 +251,14 @@ async fn the_size_budget_applies_to_the_protected_value() {
     assert!(body.starts_with(r#"{"detail":[{"type":"cookie_too_large","loc":["cookie","s"],"msg":"cookie `s`: name and value are 4"#), "{body}");
 }
 
-async fn prefs(uri: &str, cookie: Option<&str>) -> (StatusCode, Vec<String>, String) {
-    let app = init_service(cookie_policy::startup::app(policy_for(
-        Profile::Development,
-    )))
-    .await;
-    let mut req = TestRequest::get().uri(uri);
-    if let Some(c) = cookie {
-        req = req.insert_header(("cookie", c));
-    }
-    let res = call_service(&app, req.to_request()).await;
-    let status = res.status();
-    let cookies = set_cookies(&res);
-    (status, cookies, body_text(res).await)
-}
-
 #[actix_web::test]
 async fn the_typed_preferences_cookie_round_trips_and_each_error_has_its_kind() {
-    let (status, cookies, body) = prefs("/preferences/set?theme=dark&lang=pt-BR", None).await;
+    let (status, cookies, body) = get(
+        Profile::Development,
+        "/preferences/set?theme=dark&lang=pt-BR",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, r#"{"preferences":{"lang":"pt-BR","theme":"dark"}}"#);
     assert!(
@@ -278,7 +268,7 @@ async fn the_typed_preferences_cookie_round_trips_and_each_error_has_its_kind() 
     );
     let wire = pair(&cookies[0]);
 
-    let (status, _, body) = prefs("/preferences", Some(&wire)).await;
+    let (status, _, body) = get(Profile::Development, "/preferences", Some(&wire)).await;
     assert_eq!(
         (status, body.as_str()),
         (
@@ -303,7 +293,7 @@ async fn the_typed_preferences_cookie_round_trips_and_each_error_has_its_kind() 
         ),
     ];
     for (cookie, want) in cases {
-        let (status, _, body) = prefs("/preferences", cookie.as_deref()).await;
+        let (status, _, body) = get(Profile::Development, "/preferences", cookie.as_deref()).await;
         assert_eq!(
             (status, body),
             (StatusCode::UNPROCESSABLE_ENTITY, want),
@@ -311,7 +301,12 @@ async fn the_typed_preferences_cookie_round_trips_and_each_error_has_its_kind() 
         );
     }
 
-    let (status, cookies, body) = prefs("/preferences/set?theme=purple&lang=en", None).await;
+    let (status, cookies, body) = get(
+        Profile::Development,
+        "/preferences/set?theme=purple&lang=en",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(cookies.is_empty());
     assert_eq!(

@@ -6,7 +6,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpResponse, web};
-use common::{body_text, seed_app, set_cookies};
+use common::{body_text, get, set_cookies};
 use cookie_policy::policy::error::ErrorBody;
 use cookie_policy::policy::{CookiePolicy, CookiePolicyLayer, testing};
 use cookie_policy::settings::Profile;
@@ -357,22 +357,6 @@ async fn r22_a_sensitive_cookie_makes_the_response_uncacheable() {
     assert_eq!(cache.as_deref(), Some("no-store"));
 }
 
-async fn playground(
-    profile: Profile,
-    uri: &str,
-    cookie: Option<&str>,
-) -> (StatusCode, Vec<String>, String) {
-    let app = seed_app(profile).await;
-    let mut req = TestRequest::get().uri(uri);
-    if let Some(c) = cookie {
-        req = req.insert_header(("cookie", c));
-    }
-    let res = call_service(&app, req.to_request()).await;
-    let status = res.status();
-    let cookies = set_cookies(&res);
-    (status, cookies, body_text(res).await)
-}
-
 #[actix_web::test]
 async fn every_inbound_rule_is_enforced() {
     let rows: &[(&str, &str, &str)] = &[
@@ -408,7 +392,7 @@ async fn every_inbound_rule_is_enforced() {
         ),
     ];
     for (what, cookie, want) in rows {
-        let (status, _, body) = playground(Profile::Development, "/cookies", Some(cookie)).await;
+        let (status, _, body) = get(Profile::Development, "/cookies", Some(cookie)).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, *want), "{what}");
     }
 }
@@ -416,21 +400,20 @@ async fn every_inbound_rule_is_enforced() {
 #[actix_web::test]
 async fn r16_too_many_bytes_or_pairs_answer_431_before_any_handler() {
     let big = format!("a={}", "x".repeat(8191));
-    let (status, _, body) = playground(Profile::Development, "/cookies", Some(&big)).await;
+    let (status, _, body) = get(Profile::Development, "/cookies", Some(&big)).await;
     assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert_eq!(
         body,
         r#"{"detail":[{"type":"cookie_header_too_large","loc":["header","cookie"],"msg":"the Cookie header is 8193 bytes, over the limit of 8192; clear this site's cookies and try again"}]}"#
     );
     let many: Vec<String> = (0..101).map(|i| format!("c{i}=1")).collect();
-    let (status, _, body) =
-        playground(Profile::Development, "/login", Some(&many.join("; "))).await;
+    let (status, _, body) = get(Profile::Development, "/login", Some(&many.join("; "))).await;
     assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert_eq!(
         body,
         r#"{"detail":[{"type":"too_many_cookies","loc":["header","cookie"],"msg":"the request carries more than 100 cookies; clear this site's cookies and try again"}]}"#
     );
-    let (status, _, _) = playground(
+    let (status, _, _) = get(
         Profile::Development,
         "/cookies",
         Some(&many[..100].join("; ")),
@@ -441,8 +424,7 @@ async fn r16_too_many_bytes_or_pairs_answer_431_before_any_handler() {
 
 #[actix_web::test]
 async fn the_playground_sets_through_the_policy_and_redirects() {
-    let (status, cookies, _) =
-        playground(Profile::Development, "/cookies/set?a=1&b=two", None).await;
+    let (status, cookies, _) = get(Profile::Development, "/cookies/set?a=1&b=two", None).await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(
         cookies,
@@ -451,15 +433,13 @@ async fn the_playground_sets_through_the_policy_and_redirects() {
             "b=two; Path=/; HttpOnly; SameSite=Lax"
         ]
     );
-    let (status, cookies, _) =
-        playground(Profile::Production, "/cookies/set/theme/dark", None).await;
+    let (status, cookies, _) = get(Profile::Production, "/cookies/set/theme/dark", None).await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(
         cookies,
         ["theme=dark; Path=/; Secure; HttpOnly; SameSite=Lax"]
     );
-    let (status, cookies, _) =
-        playground(Profile::Development, "/cookies/delete?a&b&a", None).await;
+    let (status, cookies, _) = get(Profile::Development, "/cookies/delete?a&b&a", None).await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(
         cookies,
@@ -495,13 +475,13 @@ async fn the_playground_refuses_what_the_rules_refuse_with_422_and_sets_nothing(
         ),
     ];
     for (uri, want) in rows {
-        let (status, cookies, body) = playground(Profile::Production, uri, None).await;
+        let (status, cookies, body) = get(Profile::Production, uri, None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
         assert!(cookies.is_empty(), "{uri}: nothing is set");
         assert_eq!(body, *want, "{uri}");
     }
     let big = format!("/cookies/set?a={}", "x".repeat(4096));
-    let (status, cookies, body) = playground(Profile::Development, &big, None).await;
+    let (status, cookies, body) = get(Profile::Development, &big, None).await;
     assert_eq!(
         (status, cookies.len()),
         (StatusCode::UNPROCESSABLE_ENTITY, 0)
@@ -516,11 +496,11 @@ async fn the_playground_refuses_what_the_rules_refuse_with_422_and_sets_nothing(
 async fn what_the_playground_sets_it_reads_back_unchanged() {
     let value = "v%41l!#$&'()*+-./:<=>?@[]^_`{|}~";
     let uri = format!("/cookies/set?k={}", percent(value));
-    let (status, cookies, _) = playground(Profile::Development, &uri, None).await;
+    let (status, cookies, _) = get(Profile::Development, &uri, None).await;
     assert_eq!(status, StatusCode::FOUND);
     let sent = cookies[0].split(';').next().unwrap().to_owned();
     assert_eq!(sent, format!("k={value}"));
-    let (_, _, body) = playground(Profile::Development, "/cookies", Some(&sent)).await;
+    let (_, _, body) = get(Profile::Development, "/cookies", Some(&sent)).await;
     assert_eq!(
         body,
         serde_json::json!({ "cookies": { "k": value } }).to_string()

@@ -49,3 +49,21 @@ pub async fn body_text<B: MessageBody>(res: ServiceResponse<B>) -> String {
     let bytes = test::read_body(res).await;
     String::from_utf8(bytes.to_vec()).expect("UTF-8 body")
 }
+
+/// One GET through the production app factory in `profile`, with an
+/// optional Cookie header: status, Set-Cookie headers, body.
+pub async fn get(
+    profile: Profile,
+    uri: &str,
+    cookie: Option<&str>,
+) -> (actix_web::http::StatusCode, Vec<String>, String) {
+    let app = seed_app(profile).await;
+    let mut req = test::TestRequest::get().uri(uri);
+    if let Some(c) = cookie {
+        req = req.insert_header(("cookie", c));
+    }
+    let res = test::call_service(&app, req.to_request()).await;
+    let status = res.status();
+    let cookies = set_cookies(&res);
+    (status, cookies, body_text(res).await)
+}
