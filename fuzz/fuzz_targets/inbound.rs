@@ -116,6 +116,10 @@ fuzz_target!(|data: &[u8]| {
         .to_str()
         .unwrap_or_else(|_| panic!("canonical header is not visible ASCII: {canonical:?}"))
         .to_owned();
+    if canonical.is_empty() {
+        // A single empty `Cookie` field is left as is: nothing to check.
+        return;
+    }
     let mut names = HashSet::new();
     for pair in canonical.split("; ") {
         let (name, value) = pair
