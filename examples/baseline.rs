@@ -1,6 +1,7 @@
 //! The baseline for benchmarks: the guide's endpoints written by hand in
 //! plain actix-web, with no policy layer, serving the same bodies and the
-//! same cookie attributes as cookie-policy's development profile.
+//! same cookie attributes as cookie-policy's development profile, built the
+//! way hand-written actix code builds them (`Cookie::build`).
 //!
 //! `GET /cookies` decrypts the private `session` cookie by hand with the same
 //! key ring, so the protected-cookie read compares like with like.
@@ -12,8 +13,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header::SET_COOKIE;
 use actix_web::{App, Error, HttpRequest, HttpResponse, HttpServer, web};
 use cookie_policy::policy::{KeyRing, Protection};
 use serde_json::json;
@@ -39,10 +40,14 @@ pub fn baseline_app(
             "/set-cookie",
             web::get().to(|| async {
                 HttpResponse::Ok()
-                    .insert_header((
-                        SET_COOKIE,
-                        "mycookie=cookievalue; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax",
-                    ))
+                    .cookie(
+                        Cookie::build("mycookie", "cookievalue")
+                            .max_age(Duration::seconds(1800))
+                            .path("/")
+                            .http_only(true)
+                            .same_site(SameSite::Lax)
+                            .finish(),
+                    )
                     .json(json!({ "message": "Cookie set" }))
             }),
         )
@@ -57,10 +62,14 @@ pub fn baseline_app(
             "/login",
             web::get().to(|| async {
                 HttpResponse::Ok()
-                    .insert_header((
-                        SET_COOKIE,
-                        "username=alice; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax",
-                    ))
+                    .cookie(
+                        Cookie::build("username", "alice")
+                            .max_age(Duration::seconds(3600))
+                            .path("/")
+                            .http_only(true)
+                            .same_site(SameSite::Lax)
+                            .finish(),
+                    )
                     .json(json!({ "message": "Logged in and cookie set" }))
             }),
         )

@@ -237,7 +237,21 @@ fetch() {
     curl "${args[@]}" "http://127.0.0.1:$1$2" || die "GET 127.0.0.1:$1$2 failed"
     STATUS=$(awk 'NR == 1 { print $2 }' "$h")
     BODY=$(cat "$b")
-    SETC=$(grep -i '^set-cookie:' "$h" | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r' | sort || true)
+    SETC=$(grep -i '^set-cookie:' "$h" | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r' | canon_set_cookie | sort || true)
+}
+
+# Each Set-Cookie with its attributes sorted: servers may write them in any
+# order (the baseline uses the cookie crate's, cookie-policy its canonical one).
+canon_set_cookie() {
+    local line rest
+    while IFS= read -r line; do
+        if [[ $line == *";"* ]]; then
+            rest=$(printf '%s\n' "${line#*;}" | tr ';' '\n' | sed 's/^ *//' | sort | paste -sd';' - | sed 's/;/; /g')
+            printf '%s; %s\n' "${line%%;*}" "$rest"
+        else
+            printf '%s\n' "$line"
+        fi
+    done
 }
 
 # kB of VmHWM / VmRSS of a process and its descendants.

@@ -179,6 +179,16 @@ fn lossy(b: &[u8]) -> String {
     printable(&String::from_utf8_lossy(b))
 }
 
+/// `part` (a sub-slice of `bytes`) as text: sliced out of `text`, the
+/// already checked UTF-8 of `bytes`, when there is one.
+fn sub_str<'h>(text: Option<&'h str>, bytes: &'h [u8], part: &'h [u8]) -> Option<&'h str> {
+    let Some(text) = text else {
+        return std::str::from_utf8(part).ok();
+    };
+    let start = (part.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize)?;
+    text.get(start..start.checked_add(part.len())?)
+}
+
 /// One accepted pair: the name the app sees, its name on the wire, the
 /// value, and sensitivity.
 struct Pair<'a> {
@@ -192,11 +202,14 @@ struct Pair<'a> {
 /// middleware does before any handler runs; changes nothing itself.
 pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, LimitExceeded> {
     let config = policy.config();
-    let mut fields = headers.get_all(COOKIE).peekable();
-    if fields.peek().is_none() {
+    // One lookup of the header map; a second field is rare (HTTP/2 splits).
+    let mut all = headers.get_all(COOKIE);
+    let Some(first) = all.next() else {
         return Ok(Inbound::default());
-    }
-    let bytes: usize = headers.get_all(COOKIE).map(|v| v.len()).sum();
+    };
+    let more: Vec<&HeaderValue> = all.collect();
+    let fields = std::iter::once(first).chain(more.iter().copied());
+    let bytes: usize = first.len() + more.iter().map(|v| v.len()).sum::<usize>();
     if bytes > config.max_header_bytes {
         return Err(LimitExceeded::Bytes {
             bytes,
@@ -211,10 +224,15 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             detail,
         });
     };
-    let mut pairs: Vec<Pair<'_>> = Vec::new();
+    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(8);
     let mut count = 0usize;
     for field in fields {
-        for piece in field.as_bytes().split(|&b| b == b';') {
+        let bytes = field.as_bytes();
+        // One UTF-8 check per field; then names and values (checked ASCII)
+        // are sliced out of it for free. A field that is not UTF-8 falls
+        // back to checking each part.
+        let text = std::str::from_utf8(bytes).ok();
+        for piece in bytes.split(|&b| b == b';') {
             let piece = trim(piece);
             if piece.is_empty() {
                 continue;
@@ -259,24 +277,25 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
                 continue;
             }
             // Both checks above admit ASCII only, so these never fail.
-            let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value))
+            let (Some(name), Some(value)) =
+                (sub_str(text, bytes, name), sub_str(text, bytes, value))
             else {
                 continue;
             };
-            let (visible, sensitive) = match prefix::of(name) {
-                Some((req, false)) => {
-                    skip(
-                        name.as_bytes(),
-                        DiagnosticKind::NonCanonicalPrefix,
-                        format!(
-                            "browsers treat this name as {} prefixed; only that exact spelling is read",
-                            req.prefix
-                        ),
-                    );
-                    continue;
-                }
-                Some((_, true)) => (policy.declared_name(name).unwrap_or(name), true),
-                None if policy.wire_name(name) != name => {
+            if let Some((req, false)) = prefix::of(name) {
+                skip(
+                    name.as_bytes(),
+                    DiagnosticKind::NonCanonicalPrefix,
+                    format!(
+                        "browsers treat this name as {} prefixed; only that exact spelling is read",
+                        req.prefix
+                    ),
+                );
+                continue;
+            }
+            let (visible, sensitive) = match policy.inbound_name(name) {
+                Some(read) => read,
+                None => {
                     skip(
                         name.as_bytes(),
                         DiagnosticKind::MissingPrefix,
@@ -287,7 +306,6 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
                     );
                     continue;
                 }
-                None => (name, policy.is_sensitive(name)),
             };
             pairs.push(Pair {
                 name: visible,
@@ -300,11 +318,10 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
     drop_duplicates(&mut pairs, &mut skip);
     let reissue = unprotect(policy, &mut pairs, &mut skip);
 
-    let single_field = headers.get_all(COOKIE).nth(1).is_none();
-    let header = match headers.get(COOKIE) {
+    let header = match first {
         // The common case: one field already in canonical form. Compared in
         // place, so such a request costs no allocation for the header.
-        Some(original) if single_field && is_canonical(original.as_bytes(), &pairs) => None,
+        original if more.is_empty() && is_canonical(original.as_bytes(), &pairs) => None,
         _ if pairs.is_empty() => Some(None),
         _ => {
             let mut canonical = String::with_capacity(bytes + 8);
@@ -338,12 +355,13 @@ fn unprotect(
     let Some(keys) = policy.keys() else {
         return reissue;
     };
-    let now = SystemTime::now();
+    let mut now = None;
     pairs.retain_mut(|p| {
         let attrs = policy.attributes(p.wire);
         let Some(protection) = attrs.protection else {
             return true;
         };
+        let now = *now.get_or_insert_with(SystemTime::now);
         match keys.unprotect(protection, p.wire, &p.value, now, attrs.max_age.seconds()) {
             Ok(v) => {
                 // What the layer protected passed the outbound grammar; check again
@@ -416,9 +434,22 @@ fn is_canonical(original: &[u8], pairs: &[Pair<'_>]) -> bool {
     rest.is_empty() && !pairs.is_empty()
 }
 
-/// Whether two pairs share a name: pairwise for the usual handful of
+/// Whether two pairs share a name. A 64-bit filter of (length, last byte)
+/// rules out nearly every header with distinct names in one pass; only a
+/// collision pays for the exact check: pairwise for the usual handful of
 /// cookies, hashed beyond that.
 fn has_duplicates(pairs: &[Pair<'_>]) -> bool {
+    let mut filter = 0u64;
+    let mut collision = false;
+    for p in pairs {
+        let last = p.name.as_bytes().last().copied().unwrap_or(0) as usize;
+        let bit = 1u64 << ((p.name.len().wrapping_mul(31) + last) % 64);
+        collision |= filter & bit != 0;
+        filter |= bit;
+    }
+    if !collision {
+        return false;
+    }
     if pairs.len() <= 16 {
         return pairs
             .iter()

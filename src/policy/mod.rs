@@ -621,6 +621,25 @@ impl CookiePolicy {
             .unwrap_or(&self.defaults)
     }
 
+    /// How the inbound layer reads a (checked, canonically prefixed or
+    /// unprefixed) name from the wire, in one lookup: the name the app sees
+    /// and whether it is sensitive, or `None` for a cookie declared with a
+    /// prefix but sent under its plain name.
+    pub(crate) fn inbound_name<'n>(&'n self, wire: &'n str) -> Option<(&'n str, bool)> {
+        let prefixed = prefix::of(wire).is_some();
+        if self.overrides.is_empty() {
+            return Some((wire, prefixed));
+        }
+        if prefixed {
+            return Some((self.declared_name(wire).unwrap_or(wire), true));
+        }
+        match self.overrides.get(wire) {
+            Some(a) if a.prefix.is_some() => None,
+            Some(a) => Some((wire, a.sensitive)),
+            None => Some((wire, false)),
+        }
+    }
+
     /// The declared name of a prefixed name on the wire: `sid` for
     /// `__Host-sid` when `sid` is declared with `prefix = "host"`.
     pub fn declared_name(&self, wire: &str) -> Option<&str> {

@@ -804,9 +804,18 @@ pub(crate) fn apply(
         }
     }
     if outcome.errors.is_empty() || keep_valid {
-        headers.remove(SET_COOKIE);
-        for (_, rendered) in written {
-            headers.append(SET_COOKIE, rendered);
+        let mut written = written.into_iter();
+        match written.next() {
+            // `insert` replaces every old value at once; the rest append.
+            Some((_, first)) => {
+                headers.insert(SET_COOKIE, first);
+                for (_, rendered) in written {
+                    headers.append(SET_COOKIE, rendered);
+                }
+            }
+            None => {
+                headers.remove(SET_COOKIE);
+            }
         }
     }
     outcome
