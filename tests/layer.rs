@@ -311,3 +311,88 @@ async fn handlers_see_what_was_skipped_and_why() {
         r#"{"sid":null,"skipped":["sid:possible_cookie_tossing"]}"#
     );
 }
+
+#[actix_web::test]
+async fn cookies_read_before_the_layer_fail_closed_instead_of_reaching_the_app() {
+    use actix_web::dev::Service as _;
+    use actix_web::middleware::from_fn;
+    async fn read(req: actix_web::HttpRequest) -> HttpResponse {
+        HttpResponse::Ok().body(format!(
+            "{:?}",
+            req.cookie("__Host-x").map(|c| c.value().to_owned())
+        ))
+    }
+    // Wrong order: a middleware outside the layer reads the cookies first.
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .wrap_fn(|req, srv| {
+                let _ = req.cookies();
+                srv.call(req)
+            })
+            .route("/", web::get().to(read)),
+    )
+    .await;
+    let req = || {
+        TestRequest::get()
+            .uri("/")
+            .insert_header(("cookie", "%5F%5FHost-x=evil"))
+            .to_request()
+    };
+    let res = call_service(&app, req()).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body_text(res).await,
+        r#"{"detail":[{"type":"policy_layer_order","loc":["server"],"msg":"the request's cookies were read before the cookie policy middleware ran: wrap the App so that CookiePolicyLayer is outside every middleware that reads cookies (the last .wrap)"}]}"#
+    );
+    // Right order: the reader is inside the layer and sees only the exact name.
+    let app = init_service(
+        App::new()
+            .wrap(from_fn(|req: actix_web::dev::ServiceRequest, next: actix_web::middleware::Next<_>| async move {
+                let _ = req.cookies();
+                next.call(req).await
+            }))
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .route("/", web::get().to(read)),
+    )
+    .await;
+    let res = call_service(&app, req()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, "None");
+}
+
+#[actix_web::test]
+async fn checked_cookie_refuses_an_injected_value_before_it_becomes_a_header() {
+    use cookie_policy::policy::{CookieError, ResponseCookieExt};
+    async fn handler(req: actix_web::HttpRequest) -> Result<HttpResponse, CookieError> {
+        let input = req.query_string().replace("%3B", ";").replace("%20", " ");
+        Ok(HttpResponse::Ok()
+            .checked_cookie(actix_web::cookie::Cookie::new("token", input))?
+            .finish())
+    }
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(policy("explain_violations = true")))
+            .route("/", web::get().to(handler)),
+    )
+    .await;
+    let res = call_service(
+        &app,
+        TestRequest::get()
+            .uri("/?x%3B%20Domain=example.com")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(set_cookies(&res).is_empty());
+    assert!(
+        body_text(res)
+            .await
+            .starts_with(r#"{"detail":[{"type":"invalid_cookie_value","loc":["cookie","token"]"#)
+    );
+    let res = call_service(&app, TestRequest::get().uri("/?abc123").to_request()).await;
+    assert_eq!(
+        set_cookies(&res),
+        ["token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"]
+    );
+}

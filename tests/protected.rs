@@ -375,3 +375,34 @@ async fn optional_cookies_are_none_when_absent_and_422_when_invalid_unless_decla
         "null"
     );
 }
+
+#[actix_web::test]
+async fn a_quoted_value_cannot_be_protected_and_a_protected_session_cookie_still_ages_out() {
+    let (status, cookies, body) =
+        send(policy(ring(TEST_KEY, &[])), "/write?s=%22dark%22", None).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(cookies.is_empty());
+    assert!(
+        body.contains("a protected cookie's value cannot be quoted; drop the quotes (R2)"),
+        "{body}"
+    );
+    // `s2` has no max_age: the policy's max_session_age (a day) bounds it.
+    let keys = ring(TEST_KEY, &[]);
+    let now = unix_seconds(SystemTime::now());
+    let fresh = keys.protect(Protection::Signed, "s2", "alice", now - 3600);
+    let stale = keys.protect(Protection::Signed, "s2", "alice", now - 86_401);
+    let (_, _, body) = send(
+        policy(ring(TEST_KEY, &[])),
+        "/read/s2",
+        Some(&format!("s2={fresh}")),
+    )
+    .await;
+    assert_eq!(body, r#"{"skipped":[],"value":"alice"}"#);
+    let (_, _, body) = send(
+        policy(ring(TEST_KEY, &[])),
+        "/read/s2",
+        Some(&format!("s2={stale}")),
+    )
+    .await;
+    assert_eq!(body, r#"{"skipped":["expired"],"value":null}"#);
+}

@@ -157,6 +157,9 @@ pub struct Inbound {
     pub diagnostics: Vec<Diagnostic>,
     /// Protected cookies that verified with a previous key, to re-issue.
     pub reissue: Vec<Reissue>,
+    /// When the header is rewritten: the (name, value) pairs the app must
+    /// see, to check that nothing read the cookies before the layer did.
+    pub accepted: Vec<(String, String)>,
 }
 
 const OWS: &[u8] = b" \t";
@@ -337,7 +340,15 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             Some(HeaderValue::from_str(&canonical).ok())
         }
     };
+    let accepted = match header {
+        Some(_) => pairs
+            .iter()
+            .map(|p| (p.name.to_owned(), p.value.clone().into_owned()))
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(Inbound {
+        accepted,
         header,
         diagnostics,
         reissue,
@@ -362,7 +373,12 @@ fn unprotect(
             return true;
         };
         let now = *now.get_or_insert_with(SystemTime::now);
-        match keys.unprotect(protection, p.wire, &p.value, now, attrs.max_age.seconds()) {
+        // A protected session cookie (no max_age) still ages out.
+        let max_age = attrs
+            .max_age
+            .seconds()
+            .unwrap_or(policy.config().max_session_age);
+        match keys.unprotect(protection, p.wire, &p.value, now, Some(max_age)) {
             Ok(v) => {
                 // What the layer protected passed the outbound grammar; check again
                 // so a decrypted value can never smuggle bytes into the header.
@@ -390,7 +406,8 @@ fn unprotect(
                 skip(
                     p.name.as_bytes(),
                     DiagnosticKind::Expired,
-                    "the protected value is older than the cookie's max_age".to_owned(),
+                    "the protected value is older than the cookie's max_age (or max_session_age)"
+                        .to_owned(),
                 );
                 false
             }

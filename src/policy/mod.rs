@@ -244,6 +244,11 @@ pub struct CookiePolicyConfig {
     /// Let the production profile start with cookies that are not `Secure`.
     /// Default: `false`.
     pub allow_insecure_in_production: bool,
+    /// The most seconds after it was issued that a protected cookie without
+    /// `max_age` (a session cookie) is accepted: its issue time is inside the
+    /// MAC or ciphertext, so a copy kept past this is refused. Default:
+    /// `86400` (a day).
+    pub max_session_age: u32,
     /// The most octets of `Cookie` header a request may carry, over all its
     /// `Cookie` fields (R16); more answers 431. Default: `8192`.
     pub max_header_bytes: usize,
@@ -268,6 +273,7 @@ impl Default for CookiePolicyConfig {
             on_violation: OnViolation::Reject,
             explain_violations: false,
             allow_insecure_in_production: false,
+            max_session_age: 86_400,
             max_header_bytes: 8192,
             max_pairs: 100,
             overrides: BTreeMap::new(),
@@ -530,6 +536,7 @@ impl CookiePolicy {
         let mut defaults = CookieAttributes::from_config(&config);
         defaults.validate("cookies")?;
         for (key, value) in [
+            ("max_session_age", config.max_session_age as usize),
             ("max_header_bytes", config.max_header_bytes),
             ("max_pairs", config.max_pairs),
         ] {
@@ -760,6 +767,38 @@ impl CookiePolicy {
         cookie.set_secure(attrs.secure);
         cookie.set_http_only(attrs.http_only);
         cookie.set_same_site(cookie::SameSite::from(attrs.same_site));
+    }
+}
+
+/// Adds a cookie to a response only when its name and value meet the cookie
+/// grammar (R1, R2).
+///
+/// The layer checks every `Set-Cookie`, but actix-web writes a cookie's value
+/// verbatim, so once a hand-built `Cookie::new("token", input)` has become a
+/// header, an `input` of `x; Domain=example.com` cannot be told apart from
+/// real attributes. [`CookiePolicy::cookie`] checks the value first; for a
+/// cookie built by hand from untrusted input, add it with `checked_cookie`.
+///
+/// ```
+/// use actix_web::{HttpResponse, cookie::Cookie};
+/// use cookie_policy::policy::{CookieError, ResponseCookieExt};
+///
+/// fn respond(input: &str) -> Result<HttpResponse, CookieError> {
+///     Ok(HttpResponse::Ok().checked_cookie(Cookie::new("token", input))?.finish())
+/// }
+/// assert!(respond("abc123").is_ok());
+/// assert!(respond("x; Domain=example.com").is_err());
+/// ```
+pub trait ResponseCookieExt {
+    /// Checks the cookie's name (R1) and value (R2), then adds it.
+    fn checked_cookie(&mut self, cookie: Cookie<'_>) -> Result<&mut Self, CookieError>;
+}
+
+impl ResponseCookieExt for actix_web::HttpResponseBuilder {
+    fn checked_cookie(&mut self, cookie: Cookie<'_>) -> Result<&mut Self, CookieError> {
+        outbound::check_name(cookie.name())?;
+        outbound::check_value(cookie.name(), cookie.value())?;
+        Ok(self.cookie(cookie))
     }
 }
 

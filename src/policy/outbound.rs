@@ -669,7 +669,7 @@ pub(crate) fn prepare(
     host: &dyn Fn() -> Option<String>,
 ) -> Result<(), CookieError> {
     cookie.fill_from(policy);
-    protect_value(policy, cookie, now, protect::unix_seconds(now));
+    protect_value(policy, cookie, now, protect::unix_seconds(now))?;
     check_all(cookie, now, host)
 }
 
@@ -689,13 +689,28 @@ fn check_all(
     Ok(())
 }
 
-fn protect_value(policy: &CookiePolicy, cookie: &mut SetCookie, now: SystemTime, issued_at: u64) {
+fn protect_value(
+    policy: &CookiePolicy,
+    cookie: &mut SetCookie,
+    now: SystemTime,
+    issued_at: u64,
+) -> Result<(), CookieError> {
     if let (Some(protection), Some(keys)) =
         (policy.attributes(&cookie.name).protection, policy.keys())
         && !cookie.is_removal(now)
     {
+        if cookie.value.contains('"') {
+            // A quoted value would end up with quotes inside the protected
+            // form, which is not a cookie value and would never read back.
+            return Err(CookieError::new(
+                printable(&cookie.name),
+                ViolationKind::InvalidValue,
+                "a protected cookie's value cannot be quoted; drop the quotes",
+            ));
+        }
         cookie.value = keys.protect(protection, &cookie.name, &cookie.value, issued_at);
     }
+    Ok(())
 }
 
 /// A protected cookie that verified with a previous key: re-issued under
@@ -730,7 +745,7 @@ fn reissue_one(
             .unwrap_or(i64::MAX);
         cookie.max_age = Some(max_age.saturating_sub(age).max(1));
     }
-    protect_value(policy, &mut cookie, now, r.issued_at);
+    protect_value(policy, &mut cookie, now, r.issued_at)?;
     check_all(&cookie, now, host)?;
     let rendered = cookie.header_value()?;
     Ok((cookie, rendered))
