@@ -157,9 +157,6 @@ pub struct Inbound {
     pub diagnostics: Vec<Diagnostic>,
     /// Protected cookies that verified with a previous key, to re-issue.
     pub reissue: Vec<Reissue>,
-    /// When the header is rewritten: the (name, value) pairs the app must
-    /// see, to check that nothing read the cookies before the layer did.
-    pub accepted: Vec<(String, String)>,
 }
 
 const OWS: &[u8] = b" \t";
@@ -340,15 +337,7 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             Some(HeaderValue::from_str(&canonical).ok())
         }
     };
-    let accepted = match header {
-        Some(_) => pairs
-            .iter()
-            .map(|p| (p.name.to_owned(), p.value.clone().into_owned()))
-            .collect(),
-        None => Vec::new(),
-    };
     Ok(Inbound {
-        accepted,
         header,
         diagnostics,
         reissue,
@@ -524,6 +513,47 @@ fn drop_duplicates(
     });
 }
 
+/// Whether `cookies` (actix-web's parse, which percent-decodes) holds exactly
+/// the pairs of a canonical header this module wrote (`%` escaped as `%25`);
+/// compared in place, without allocating.
+pub(crate) fn matches_canonical<'c>(
+    canonical: Option<&str>,
+    cookies: impl ExactSizeIterator<Item = (&'c str, &'c str)>,
+) -> bool {
+    if canonical.map_or(0, |h| h.split("; ").count()) != cookies.len() {
+        return false;
+    }
+    // The cookie crate may strip one pair of quotes around a value.
+    fn bare(v: &str) -> &str {
+        v.strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(v)
+    }
+    let pairs = canonical.into_iter().flat_map(|h| h.split("; "));
+    pairs.zip(cookies).all(|(pair, (name, value))| {
+        let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+        unescaped_eq(n, name) && unescaped_eq(bare(v), bare(value))
+    })
+}
+
+/// `escaped` with each `%25` read as `%` equals `plain`.
+fn unescaped_eq(escaped: &str, plain: &str) -> bool {
+    let mut parts = escaped.split("%25");
+    let Some(first) = parts.next() else {
+        return plain.is_empty();
+    };
+    let Some(mut rest) = plain.strip_prefix(first) else {
+        return false;
+    };
+    for part in parts {
+        let Some(r) = rest.strip_prefix('%').and_then(|r| r.strip_prefix(part)) else {
+            return false;
+        };
+        rest = r;
+    }
+    rest.is_empty()
+}
+
 fn push_escaped(out: &mut String, s: &str) {
     for (i, part) in s.split('%').enumerate() {
         if i > 0 {
@@ -650,6 +680,22 @@ mod tests {
                 ("__Host-x".to_owned(), DiagnosticKind::Tossing),
             ]
         );
+    }
+
+    #[test]
+    fn a_canonical_header_is_matched_against_decoded_cookies() {
+        let h = Some("a=1; b%2541=x%25y; q=\"v\"");
+        assert!(matches_canonical(
+            h,
+            [("a", "1"), ("b%41", "x%y"), ("q", "v")].into_iter()
+        ));
+        assert!(!matches_canonical(
+            h,
+            [("a", "1"), ("bA", "x%y"), ("q", "v")].into_iter()
+        ));
+        assert!(!matches_canonical(h, [("a", "1")].into_iter()));
+        assert!(matches_canonical(None, std::iter::empty()));
+        assert!(!matches_canonical(None, [("a", "1")].into_iter()));
     }
 
     #[test]

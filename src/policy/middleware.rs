@@ -130,7 +130,7 @@ where
                     // actix-web caches the first parse of the cookies: if a
                     // middleware outside this one read them, the app would see
                     // the unchecked ones. Fail closed rather than let that by.
-                    if !sees_accepted(&req, &inbound.accepted) {
+                    if !sees_accepted(&req) {
                         log::error!("{LAYER_ORDER}");
                         let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
                         let res = req
@@ -213,23 +213,13 @@ fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceRespo
 const LAYER_ORDER: &str = "the request's cookies were read before the cookie policy middleware ran: wrap the App so that CookiePolicyLayer is outside every middleware that reads cookies (the last .wrap)";
 
 /// Whether the cookies the app will read (actix-web's cached parse, or a
-/// fresh parse of the rewritten header) are exactly the accepted ones.
-fn sees_accepted(req: &ServiceRequest, accepted: &[(String, String)]) -> bool {
+/// fresh parse of the rewritten header) are exactly those of the header.
+fn sees_accepted(req: &ServiceRequest) -> bool {
     let Ok(cookies) = req.request().cookies() else {
         return false;
     };
-    // The cookie crate may strip one pair of quotes around a value.
-    let bare = |v: &str| {
-        v.strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .map(str::to_owned)
-            .unwrap_or_else(|| v.to_owned())
-    };
-    cookies.len() == accepted.len()
-        && cookies
-            .iter()
-            .zip(accepted)
-            .all(|(c, (n, v))| c.name() == n && bare(c.value()) == bare(v))
+    let header = req.headers().get(COOKIE).and_then(|v| v.to_str().ok());
+    inbound::matches_canonical(header, cookies.iter().map(|c| (c.name(), c.value())))
 }
 
 /// Cookies to re-issue under the current key, from the way in to the way out.
