@@ -656,10 +656,7 @@ impl CookiePolicy {
     /// The name a cookie is sent under: the declared prefix in front of a
     /// declared name, the name itself otherwise.
     pub fn wire_name<'n>(&self, name: &'n str) -> std::borrow::Cow<'n, str> {
-        match self.overrides.get(name).and_then(|a| a.prefix) {
-            Some(p) => std::borrow::Cow::Owned(format!("{}{name}", p.as_str())),
-            None => std::borrow::Cow::Borrowed(name),
-        }
+        self.wire(std::borrow::Cow::Borrowed(name), self.attributes(name))
     }
 
     /// Whether `name` (declared or on the wire) is sensitive: declared with
