@@ -161,12 +161,16 @@ where
 fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
     let config = policy.config();
     let drop_mode = config.on_violation == OnViolation::Drop;
-    let reissue = res
-        .request()
-        .extensions_mut()
-        .remove::<Reissues>()
-        .map(|r| r.0)
-        .unwrap_or_default();
+    // Only protected cookies are ever re-issued.
+    let reissue = match policy.keys() {
+        Some(_) => res
+            .request()
+            .extensions_mut()
+            .remove::<Reissues>()
+            .map(|r| r.0)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     // Looked up only for a cookie with a Domain.
     let request = res.request().clone();
     let host = move || Some(outbound::host_name(request.connection_info().host()));

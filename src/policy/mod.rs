@@ -347,6 +347,12 @@ pub struct CookieAttributes {
 }
 
 impl CookieAttributes {
+    /// Whether a cookie written with these attributes under `name` is
+    /// sensitive: declared so, or carrying a prefix.
+    pub(crate) fn is_sensitive_name(&self, name: &str) -> bool {
+        self.sensitive || prefix::of(name).is_some()
+    }
+
     fn from_config(c: &CookiePolicyConfig) -> Self {
         Self {
             max_age: c.max_age,
@@ -662,7 +668,7 @@ impl CookiePolicy {
     /// Whether `name` (declared or on the wire) is sensitive: declared with
     /// `sensitive = true` or a prefix, or carrying a prefix itself.
     pub fn is_sensitive(&self, name: &str) -> bool {
-        self.attributes(name).sensitive || prefix::of(name).is_some()
+        self.attributes(name).is_sensitive_name(name)
     }
 
     /// Whether any cookie this policy writes may go out without `Secure`.

@@ -19,8 +19,8 @@ use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 use super::error::{CookieError, ViolationKind};
 use super::grammar;
 use super::{
-    CookiePolicy, MAX_ATTRIBUTE_VALUE_BYTES, MAX_LIFETIME_SECONDS, Priority, SameSite, prefix,
-    protect,
+    CookieAttributes, CookiePolicy, MAX_ATTRIBUTE_VALUE_BYTES, MAX_LIFETIME_SECONDS, Priority,
+    SameSite, prefix, protect,
 };
 
 /// The most octets of name plus value a user agent keeps (rule R3).
@@ -381,7 +381,11 @@ impl SetCookie {
     /// `HttpOnly`, `Partitioned`) absent from a header are unset, so the
     /// policy turns them on; turn one off for a cookie in its override.
     pub fn fill_from(&mut self, policy: &CookiePolicy) {
-        let attrs = policy.attributes(&self.name);
+        self.fill_with(policy.attributes(&self.name));
+    }
+
+    /// [`SetCookie::fill_from`] with the attributes already looked up.
+    fn fill_with(&mut self, attrs: &CookieAttributes) {
         // A cookie declared with a prefix but written under its plain name
         // is sent under the prefixed name.
         if let Some(p) = attrs.prefix
@@ -642,7 +646,7 @@ fn process_one(
     value: &HeaderValue,
     now: SystemTime,
     host: &dyn Fn() -> Option<String>,
-) -> Result<(SetCookie, HeaderValue), CookieError> {
+) -> Result<(SetCookie, HeaderValue, bool), CookieError> {
     let text = value.to_str().map_err(|_| {
         let lossy = String::from_utf8_lossy(value.as_bytes());
         let name = lossy.split(['=', ';']).next().unwrap_or_default();
@@ -653,50 +657,38 @@ fn process_one(
         )
     })?;
     let mut cookie = SetCookie::parse(text)?;
-    prepare(policy, &mut cookie, now, host)?;
+    let sensitive = prepare(policy, &mut cookie, now, host)?;
     let rendered = cookie.header_value()?;
-    Ok((cookie, rendered))
+    Ok((cookie, rendered, sensitive))
 }
 
 /// The whole outbound pipeline for one parsed cookie: fill from the policy,
 /// protect the value if the cookie is declared protected (a removal keeps
 /// its empty value), then check every rule on what will be sent, so the size
-/// budget (R3) applies to the protected value.
+/// budget (R3) applies to the protected value. Returns whether the cookie is
+/// sensitive (R22). The policy is looked up once per cookie.
 pub(crate) fn prepare(
     policy: &CookiePolicy,
     cookie: &mut SetCookie,
     now: SystemTime,
     host: &dyn Fn() -> Option<String>,
-) -> Result<(), CookieError> {
-    cookie.fill_from(policy);
-    protect_value(policy, cookie, now, protect::unix_seconds(now))?;
-    check_all(cookie, now, host)
+) -> Result<bool, CookieError> {
+    let attrs = policy.attributes(&cookie.name);
+    cookie.fill_with(attrs);
+    seal_and_check(policy, attrs, cookie, now, protect::unix_seconds(now), host)
 }
 
-/// Every rule on what will be sent; the request's host is looked up only
-/// for a cookie with a Domain.
-fn check_all(
-    cookie: &SetCookie,
-    now: SystemTime,
-    host: &dyn Fn() -> Option<String>,
-) -> Result<(), CookieError> {
-    cookie.check(now)?;
-    if cookie.domain.is_some()
-        && let Some(host) = host()
-    {
-        check_domain_for_host(cookie, &host)?;
-    }
-    Ok(())
-}
-
-fn protect_value(
+/// The steps after filling, shared with re-issue: protect, then check every
+/// rule (the request's host is looked up only for a cookie with a Domain).
+fn seal_and_check(
     policy: &CookiePolicy,
+    attrs: &CookieAttributes,
     cookie: &mut SetCookie,
     now: SystemTime,
     issued_at: u64,
-) -> Result<(), CookieError> {
-    if let (Some(protection), Some(keys)) =
-        (policy.attributes(&cookie.name).protection, policy.keys())
+    host: &dyn Fn() -> Option<String>,
+) -> Result<bool, CookieError> {
+    if let (Some(protection), Some(keys)) = (attrs.protection, policy.keys())
         && !cookie.is_removal(now)
     {
         if cookie.value.contains('"') {
@@ -710,7 +702,13 @@ fn protect_value(
         }
         cookie.value = keys.protect(protection, &cookie.name, &cookie.value, issued_at);
     }
-    Ok(())
+    cookie.check(now)?;
+    if cookie.domain.is_some()
+        && let Some(host) = host()
+    {
+        check_domain_for_host(cookie, &host)?;
+    }
+    Ok(attrs.is_sensitive_name(&cookie.name))
 }
 
 /// A protected cookie that verified with a previous key: re-issued under
@@ -739,14 +737,14 @@ fn reissue_one(
         value: r.value.clone(),
         ..SetCookie::default()
     };
-    cookie.fill_from(policy);
+    let attrs = policy.attributes(&cookie.name);
+    cookie.fill_with(attrs);
     if let Some(max_age) = cookie.max_age {
         let age = i64::try_from(protect::unix_seconds(now).saturating_sub(r.issued_at))
             .unwrap_or(i64::MAX);
         cookie.max_age = Some(max_age.saturating_sub(age).max(1));
     }
-    protect_value(policy, &mut cookie, now, r.issued_at)?;
-    check_all(&cookie, now, host)?;
+    seal_and_check(policy, attrs, &mut cookie, now, r.issued_at, host)?;
     let rendered = cookie.header_value()?;
     Ok((cookie, rendered))
 }
@@ -784,7 +782,7 @@ pub(crate) fn apply(
     let mut written: Vec<(SetCookie, HeaderValue)> = Vec::new();
     for value in headers.get_all(SET_COOKIE) {
         match process_one(policy, value, now, host) {
-            Ok((cookie, rendered)) => {
+            Ok((cookie, rendered, sensitive)) => {
                 let clash = written.iter().any(|(c, _)| {
                     c.name == cookie.name
                         && !(c.is_removal(now)
@@ -798,7 +796,7 @@ pub(crate) fn apply(
                         "the response sets this cookie twice; set it once",
                     ));
                 } else {
-                    outcome.sensitive |= policy.is_sensitive(&cookie.name);
+                    outcome.sensitive |= sensitive;
                     written.push((cookie, rendered));
                 }
             }
