@@ -28,7 +28,7 @@
 //! let res = test::call_service(&app, test::TestRequest::get().uri("/login").to_request()).await;
 //! assert_eq!(
 //!     res.headers().get("set-cookie").unwrap(),
-//!     "username=alice; Path=/; Secure; HttpOnly; SameSite=Lax"
+//!     "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/"
 //! );
 //! # });
 //! ```

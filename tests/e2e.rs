@@ -157,7 +157,7 @@ fn login_profile_logout_with_a_cookie_jar_then_graceful_sigterm() {
     );
     assert_eq!(
         cookies,
-        ["username=alice; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax"]
+        ["username=alice; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"]
     );
     assert_eq!(jar_has(&agent, "username").as_deref(), Some("alice"));
 
@@ -169,7 +169,7 @@ fn login_profile_logout_with_a_cookie_jar_then_graceful_sigterm() {
     assert_eq!(
         cookies,
         [
-            "username=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"
+            "username=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
         ]
     );
     assert_eq!(
@@ -200,7 +200,7 @@ fn production_profile_sends_secure_cookies() {
     );
     assert_eq!(
         cookies,
-        ["mycookie=cookievalue; Max-Age=1800; Path=/; Secure; HttpOnly; SameSite=Lax"]
+        ["mycookie=cookievalue; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=1800"]
     );
 }
 
@@ -328,7 +328,7 @@ fn the_private_session_cookie_is_ciphertext_in_the_jar_and_plain_to_the_app() {
     let _ = res.body_mut().read_to_string();
     assert!(set.starts_with("session="), "{set}");
     assert!(
-        set.ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax"),
+        set.ends_with("; HttpOnly; SameSite=Lax; Secure; Path=/"),
         "{set}"
     );
     assert_eq!(

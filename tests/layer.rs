@@ -45,7 +45,7 @@ async fn a_hand_built_cookie_receives_the_policy_defaults() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         cookies,
-        ["token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"]
+        ["token=abc123; HttpOnly; SameSite=Lax; Secure; Path=/"]
     );
 }
 
@@ -59,9 +59,9 @@ async fn overrides_partitioned_and_priority_are_written_by_the_layer() {
     assert_eq!(
         cookies,
         [
-            "chip=1; Max-Age=600; Path=/; Secure; HttpOnly; SameSite=None; Partitioned; Priority=High",
-            "theme=dark; Max-Age=600; Path=/; Secure; SameSite=Strict",
-            "other=x; Max-Age=5; Path=/; Secure; HttpOnly; SameSite=None",
+            "chip=1; HttpOnly; SameSite=None; Secure; Path=/; Max-Age=600; Partitioned; Priority=High",
+            "theme=dark; SameSite=Strict; Secure; Path=/; Max-Age=600",
+            "other=x; HttpOnly; SameSite=None; Secure; Path=/; Max-Age=5",
         ]
     );
 }
@@ -96,7 +96,7 @@ async fn drop_mode_removes_only_the_violating_cookie() {
     let p = policy("on_violation = \"drop\"");
     let (status, cookies, body) = get_with(p, &["ok=1", "bad=a b", "ok=2"]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(cookies, ["ok=1; Path=/; Secure; HttpOnly; SameSite=Lax"]);
+    assert_eq!(cookies, ["ok=1; HttpOnly; SameSite=Lax; Secure; Path=/"]);
     assert_eq!(body, "ok");
 }
 
@@ -191,7 +191,7 @@ async fn removal_matches_the_cookie_it_removes() {
     assert_eq!(set.domain.as_deref(), Some("example.com"));
     assert!(set.partitioned);
     assert_eq!(
-        (set.max_age, del.max_age, del.value.as_str()),
+        (set.max_age, del.max_age, del.value.as_ref()),
         (Some(60), Some(0), "")
     );
 }
@@ -263,15 +263,15 @@ async fn per_call_attributes_win_and_security_flags_are_a_floor() {
     let get = |uri| TestRequest::get().uri(uri).to_request();
     assert_eq!(
         set_cookies(&call_service(&app, get("/explicit")).await),
-        ["a=1; Max-Age=1800; Path=/app; HttpOnly; SameSite=Strict"]
+        ["a=1; HttpOnly; SameSite=Strict; Path=/app; Max-Age=1800"]
     );
     assert_eq!(
         set_cookies(&call_service(&app, get("/flag-off")).await),
-        ["a=1; Max-Age=60; Path=/; HttpOnly; SameSite=Lax"]
+        ["a=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=60"]
     );
     assert_eq!(
         set_cookies(&call_service(&app, get("/expires")).await),
-        ["a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"]
+        ["a=1; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"]
     );
 }
 
@@ -393,6 +393,6 @@ async fn checked_cookie_refuses_an_injected_value_before_it_becomes_a_header() {
     let res = call_service(&app, TestRequest::get().uri("/?abc123").to_request()).await;
     assert_eq!(
         set_cookies(&res),
-        ["token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"]
+        ["token=abc123; HttpOnly; SameSite=Lax; Secure; Path=/"]
     );
 }

@@ -97,7 +97,7 @@ proptest! {
                 prop_assert_eq!(&c.name, &policy.wire_name(&name).into_owned());
                 prop_assert_eq!(&c.value, &value);
                 prop_assert_eq!(c.path.as_deref(), Some(attrs.path.as_str()));
-                prop_assert_eq!(&c.domain, &attrs.domain);
+                prop_assert_eq!(c.domain.as_deref(), attrs.domain.as_deref());
                 prop_assert_eq!(c.max_age, attrs.max_age.seconds().map(i64::from));
                 prop_assert_eq!(c.expires, None);
                 prop_assert_eq!(

@@ -102,7 +102,7 @@ async fn each_protection_round_trips_and_the_wire_holds_the_protected_form() {
             "{wire}"
         );
         assert!(
-            cookies[0].ends_with("; Max-Age=60; Path=/; HttpOnly; SameSite=Lax"),
+            cookies[0].ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=60"),
             "{}",
             cookies[0]
         );
@@ -262,7 +262,7 @@ async fn the_typed_preferences_cookie_round_trips_and_each_error_has_its_kind() 
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, r#"{"preferences":{"lang":"pt-BR","theme":"dark"}}"#);
     assert!(
-        cookies[0].ends_with("; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax"),
+        cookies[0].ends_with("; HttpOnly; SameSite=Lax; Path=/; Max-Age=31536000"),
         "{}",
         cookies[0]
     );

@@ -94,7 +94,7 @@ async fn every_outbound_rule_is_enforced() {
             DEV,
             "localhost",
             vec!["a=\"b\"".into()],
-            Want::Sent(&["a=\"b\"; Path=/; HttpOnly; SameSite=Lax"]),
+            Want::Sent(&["a=\"b\"; HttpOnly; SameSite=Lax; Path=/"]),
         ),
         (
             "R3 4096 bytes",
@@ -150,21 +150,21 @@ async fn every_outbound_rule_is_enforced() {
             DEV,
             "www.example.com:8080",
             vec!["a=1; Domain=.Example.COM".into()],
-            Want::Sent(&["a=1; Domain=example.com; Path=/; HttpOnly; SameSite=Lax"]),
+            Want::Sent(&["a=1; HttpOnly; SameSite=Lax; Path=/; Domain=example.com"]),
         ),
         (
             "R7 __Secure- gets Secure",
             DEV,
             "localhost",
             vec!["__Secure-a=1".into()],
-            Want::Sent(&["__Secure-a=1; Path=/; Secure; HttpOnly; SameSite=Lax"]),
+            Want::Sent(&["__Secure-a=1; HttpOnly; SameSite=Lax; Secure; Path=/"]),
         ),
         (
             "R7 __Http- gets HttpOnly",
             "secure = false\nhttp_only = false",
             "localhost",
             vec!["__Http-a=1".into()],
-            Want::Sent(&["__Http-a=1; Path=/; Secure; HttpOnly; SameSite=Lax"]),
+            Want::Sent(&["__Http-a=1; HttpOnly; SameSite=Lax; Secure; Path=/"]),
         ),
         (
             "R8 __Host- explicit path",
@@ -185,7 +185,7 @@ async fn every_outbound_rule_is_enforced() {
             "secure = false\npath = \"/app\"\ndomain = \"example.com\"",
             "example.com",
             vec!["__Host-a=1".into()],
-            Want::Sent(&["__Host-a=1; Path=/; Secure; HttpOnly; SameSite=Lax"]),
+            Want::Sent(&["__Host-a=1; HttpOnly; SameSite=Lax; Secure; Path=/"]),
         ),
         (
             "R9 non-canonical prefix",
@@ -206,7 +206,7 @@ async fn every_outbound_rule_is_enforced() {
             PROD,
             "localhost",
             vec!["a=1; SameSite=None".into()],
-            Want::Sent(&["a=1; Path=/; Secure; HttpOnly; SameSite=None"]),
+            Want::Sent(&["a=1; HttpOnly; SameSite=None; Secure; Path=/"]),
         ),
         (
             "R11 Partitioned needs Secure",
@@ -235,7 +235,7 @@ async fn every_outbound_rule_is_enforced() {
             "localhost",
             vec!["a=1; Expires=Thursday, 01-Jan-70 00:00:00 GMT".into()],
             Want::Sent(&[
-                "a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax",
+                "a=1; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
             ]),
         ),
         (
@@ -257,14 +257,14 @@ async fn every_outbound_rule_is_enforced() {
             DEV,
             "app.example.com",
             vec![
-                "a=; Max-Age=0; Path=/".into(),
-                "a=; Max-Age=0; Path=/x".into(),
-                "a=; Max-Age=0; Domain=example.com".into(),
+                "a=; Path=/; Max-Age=0".into(),
+                "a=; Path=/x; Max-Age=0".into(),
+                "a=; Domain=example.com; Max-Age=0".into(),
             ],
             Want::Sent(&[
-                "a=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
-                "a=; Max-Age=0; Path=/x; HttpOnly; SameSite=Lax",
-                "a=; Max-Age=0; Domain=example.com; Path=/; HttpOnly; SameSite=Lax",
+                "a=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0",
+                "a=; HttpOnly; SameSite=Lax; Path=/x; Max-Age=0",
+                "a=; HttpOnly; SameSite=Lax; Path=/; Domain=example.com; Max-Age=0",
             ]),
         ),
         (
@@ -272,7 +272,7 @@ async fn every_outbound_rule_is_enforced() {
             "secure = false\nsame_site = \"strict\"",
             "localhost",
             vec!["a=1".into()],
-            Want::Sent(&["a=1; Path=/; HttpOnly; SameSite=Strict"]),
+            Want::Sent(&["a=1; HttpOnly; SameSite=Strict; Path=/"]),
         ),
         (
             "R14 SameSite value",
@@ -294,8 +294,8 @@ async fn every_outbound_rule_is_enforced() {
             "localhost",
             vec!["a=1; priority=HIGH".into(), "b=2".into()],
             Want::Sent(&[
-                "a=1; Path=/; Secure; HttpOnly; SameSite=Lax; Priority=High",
-                "b=2; Path=/; Secure; HttpOnly; SameSite=Lax; Priority=Low",
+                "a=1; HttpOnly; SameSite=Lax; Secure; Path=/; Priority=High",
+                "b=2; HttpOnly; SameSite=Lax; Secure; Path=/; Priority=Low",
             ]),
         ),
     ];
@@ -352,7 +352,7 @@ async fn r22_a_sensitive_cookie_makes_the_response_uncacheable() {
     .await;
     assert_eq!(
         cookies,
-        ["__Host-sid=1; Path=/; Secure; HttpOnly; SameSite=Lax"]
+        ["__Host-sid=1; HttpOnly; SameSite=Lax; Secure; Path=/"]
     );
     assert_eq!(cache.as_deref(), Some("no-store"));
 }
@@ -429,23 +429,23 @@ async fn the_playground_sets_through_the_policy_and_redirects() {
     assert_eq!(
         cookies,
         [
-            "a=1; Path=/; HttpOnly; SameSite=Lax",
-            "b=two; Path=/; HttpOnly; SameSite=Lax"
+            "a=1; HttpOnly; SameSite=Lax; Path=/",
+            "b=two; HttpOnly; SameSite=Lax; Path=/"
         ]
     );
     let (status, cookies, _) = get(Profile::Production, "/cookies/set/theme/dark", None).await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(
         cookies,
-        ["theme=dark; Path=/; Secure; HttpOnly; SameSite=Lax"]
+        ["theme=dark; HttpOnly; SameSite=Lax; Secure; Path=/"]
     );
     let (status, cookies, _) = get(Profile::Development, "/cookies/delete?a&b&a", None).await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(
         cookies,
         [
-            "a=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax",
-            "b=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"
+            "a=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "b=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
         ]
     );
 }

@@ -99,13 +99,13 @@ async fn development_profile_answers_the_guide_exactly() {
         Profile::Development,
         &[
             Expect { uri: "/set-cookie", cookie: None, body: r#"{"message":"Cookie set"}"#,
-                set_cookie: &["mycookie=cookievalue; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["mycookie=cookievalue; HttpOnly; SameSite=Lax; Path=/; Max-Age=1800"] },
             Expect { uri: "/login", cookie: None, body: r#"{"message":"Logged in and cookie set"}"#,
-                set_cookie: &["username=alice; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["username=alice; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"] },
             Expect { uri: "/right-set", cookie: None, body: r#"{"message":"Cookie set properly"}"#,
-                set_cookie: &["token=abc123; Path=/; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["token=abc123; HttpOnly; SameSite=Lax; Path=/"] },
             Expect { uri: "/logout", cookie: Some("username=alice"), body: r#"{"message":"Logged out"}"#,
-                set_cookie: &["username=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["username=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"] },
         ],
     )
     .await;
@@ -118,13 +118,13 @@ async fn production_profile_adds_secure_to_every_cookie() {
         Profile::Production,
         &[
             Expect { uri: "/set-cookie", cookie: None, body: r#"{"message":"Cookie set"}"#,
-                set_cookie: &["mycookie=cookievalue; Max-Age=1800; Path=/; Secure; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["mycookie=cookievalue; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=1800"] },
             Expect { uri: "/login", cookie: None, body: r#"{"message":"Logged in and cookie set"}"#,
-                set_cookie: &["username=alice; Max-Age=3600; Path=/; Secure; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600"] },
             Expect { uri: "/right-set", cookie: None, body: r#"{"message":"Cookie set properly"}"#,
-                set_cookie: &["token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["token=abc123; HttpOnly; SameSite=Lax; Secure; Path=/"] },
             Expect { uri: "/logout", cookie: None, body: r#"{"message":"Logged out"}"#,
-                set_cookie: &["username=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"] },
+                set_cookie: &["username=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"] },
         ],
     )
     .await;

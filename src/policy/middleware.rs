@@ -47,7 +47,7 @@ use super::{CookiePolicy, OnViolation, outbound};
 /// let res = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
 /// assert_eq!(
 ///     res.headers().get("set-cookie").unwrap(),
-///     "token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"
+///     "token=abc123; HttpOnly; SameSite=Lax; Secure; Path=/"
 /// );
 /// # });
 /// ```

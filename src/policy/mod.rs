@@ -452,7 +452,7 @@ impl CookieAttributes {
                         ),
                     ));
                 }
-                Ok(d) => self.domain = Some(d),
+                Ok(d) => self.domain = Some(d.into_owned()),
                 Err(message) => return Err(err("domain", format!("{message} (R6)"))),
             }
         }
@@ -685,8 +685,12 @@ impl CookiePolicy {
     /// returned cookie afterwards (for example `set_max_age`) win over the
     /// policy. `Partitioned` and `Priority`, which `actix_web::cookie` cannot
     /// express, are added by [`CookiePolicyLayer`] on the way out.
+    ///
+    /// The cookie borrows its `Path` and `Domain` from the policy, so
+    /// building it allocates nothing for them; use
+    /// [`Cookie::into_owned`] to keep it longer than the policy.
     pub fn cookie<'c>(
-        &self,
+        &'c self,
         name: impl Into<std::borrow::Cow<'c, str>>,
         value: impl Into<std::borrow::Cow<'c, str>>,
     ) -> Result<Cookie<'c>, CookieError> {
@@ -706,10 +710,11 @@ impl CookiePolicy {
     /// will on the way out (without the check against the request's host):
     /// fills it from the policy, checks every rule, and returns what would
     /// be sent. Use it to refuse a client's input before building a response.
-    pub fn check(&self, cookie: &Cookie<'_>) -> Result<SetCookie, CookieError> {
-        let mut c = SetCookie::parse(&cookie.to_string())?;
+    pub fn check(&self, cookie: &Cookie<'_>) -> Result<SetCookie<'static>, CookieError> {
+        let text = cookie.to_string();
+        let mut c = SetCookie::parse(&text)?;
         outbound::prepare(self, &mut c, std::time::SystemTime::now(), &|| None)?;
-        Ok(c)
+        Ok(c.into_owned())
     }
 
     /// Builds the typed cookie `C` holding `value`, encoded with its codec,
@@ -717,7 +722,7 @@ impl CookiePolicy {
     pub fn typed_cookie<C: typed::TypedCookie>(
         &self,
         value: &C::Value,
-    ) -> Result<Cookie<'static>, CookieError> {
+    ) -> Result<Cookie<'_>, CookieError> {
         use typed::Codec as _;
         let text = C::Codec::encode(value).map_err(|e| {
             CookieError::new(
@@ -734,7 +739,7 @@ impl CookiePolicy {
     /// `SameSite` (and, on the way out, `Partitioned`) that the policy
     /// writes the cookie with, so that the browser matches and removes it.
     pub fn removal<'c>(
-        &self,
+        &'c self,
         name: impl Into<std::borrow::Cow<'c, str>>,
     ) -> Result<Cookie<'c>, CookieError> {
         let name = name.into();
@@ -762,10 +767,10 @@ impl CookiePolicy {
         }
     }
 
-    fn apply(&self, cookie: &mut Cookie<'_>, attrs: &CookieAttributes) {
-        cookie.set_path(attrs.path.clone());
+    fn apply<'c>(&self, cookie: &mut Cookie<'c>, attrs: &'c CookieAttributes) {
+        cookie.set_path(attrs.path.as_str());
         if let Some(domain) = &attrs.domain {
-            cookie.set_domain(domain.clone());
+            cookie.set_domain(domain.as_str());
         }
         cookie.set_secure(attrs.secure);
         cookie.set_http_only(attrs.http_only);

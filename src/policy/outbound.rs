@@ -3,7 +3,9 @@
 //! Each header is parsed into a [`SetCookie`], its unset attributes are filled
 //! from the policy (the cookie's override first, then the defaults), the
 //! result is checked against the rules of `COOKIE-RULES.md`, and the header is
-//! written again in one canonical form. What cannot be fixed without changing
+//! written again in one canonical form, unless it already is exactly that
+//! form (the usual case for a cookie built with `policy.cookie`): then it is
+//! sent as it is, which costs no allocation. What cannot be fixed without changing
 //! the cookie's meaning is a [`CookieError`] naming the cookie and the rule.
 //!
 //! The `Set-Cookie` parser is hand-written on purpose: the `cookie` crate's
@@ -11,10 +13,12 @@
 //! such as `Partitioned` vanish), which is what a user agent should do, but a
 //! policy layer must see exactly what the app wrote in order to refuse it.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
+use smallvec::SmallVec;
 
 use super::error::{CookieError, ViolationKind};
 use super::grammar;
@@ -29,9 +33,14 @@ pub const MAX_NAME_VALUE_BYTES: usize = 4096;
 /// One `Set-Cookie` header with every attribute it carries.
 ///
 /// [`SetCookie::parse`] reads a header strictly (a duplicate or unknown
-/// attribute is an error), and [`Display`](std::fmt::Display) writes the
-/// canonical form the layer sends:
-/// `name=value; Max-Age; Expires; Domain; Path; Secure; HttpOnly; SameSite; Partitioned; Priority`.
+/// attribute is an error), borrowing the name, value, `Domain` and `Path`
+/// from the header, and [`Display`](std::fmt::Display) writes the canonical
+/// form the layer sends:
+/// `name=value; HttpOnly; SameSite; Secure; Path; Domain; Max-Age; Expires; Partitioned; Priority`.
+///
+/// That order is the one actix-web (the `cookie` crate) writes, so a cookie
+/// built with [`CookiePolicy::cookie`] already is in canonical form and the
+/// layer sends it as it is, without writing the header again.
 ///
 /// ```
 /// use cookie_policy::policy::{SetCookie, SameSite};
@@ -39,23 +48,23 @@ pub const MAX_NAME_VALUE_BYTES: usize = 4096;
 /// let c = SetCookie::parse("sid=1; path=/; SECURE; samesite=lax; Partitioned")?;
 /// assert_eq!(c.same_site, Some(SameSite::Lax));
 /// assert!(c.partitioned);
-/// assert_eq!(c.to_string(), "sid=1; Path=/; Secure; SameSite=Lax; Partitioned");
+/// assert_eq!(c.to_string(), "sid=1; SameSite=Lax; Secure; Path=/; Partitioned");
 /// # Ok::<(), cookie_policy::policy::CookieError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SetCookie {
+pub struct SetCookie<'a> {
     /// The cookie name, exactly as written.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// The cookie value, exactly as written (quotes included).
-    pub value: String,
+    pub value: Cow<'a, str>,
     /// `Max-Age` in seconds (a negative value is written as 0).
     pub max_age: Option<i64>,
     /// `Expires`.
     pub expires: Option<SystemTime>,
     /// `Domain`, lower case, without a leading dot.
-    pub domain: Option<String>,
+    pub domain: Option<Cow<'a, str>>,
     /// `Path`.
-    pub path: Option<String>,
+    pub path: Option<Cow<'a, str>>,
     /// `Secure` is present.
     pub secure: bool,
     /// `HttpOnly` is present.
@@ -66,6 +75,25 @@ pub struct SetCookie {
     pub partitioned: bool,
     /// `Priority`.
     pub priority: Option<Priority>,
+}
+
+impl SetCookie<'_> {
+    /// The same cookie, owning its strings.
+    pub fn into_owned(self) -> SetCookie<'static> {
+        SetCookie {
+            name: Cow::Owned(self.name.into_owned()),
+            value: Cow::Owned(self.value.into_owned()),
+            domain: self.domain.map(|d| Cow::Owned(d.into_owned())),
+            path: self.path.map(|p| Cow::Owned(p.into_owned())),
+            max_age: self.max_age,
+            expires: self.expires,
+            secure: self.secure,
+            http_only: self.http_only,
+            same_site: self.same_site,
+            partitioned: self.partitioned,
+            priority: self.priority,
+        }
+    }
 }
 
 /// Escapes what is not printable ASCII, so that an error message or a log
@@ -145,7 +173,7 @@ pub(crate) fn check_path(path: &str) -> Result<(), (ViolationKind, String)> {
 /// Normalizes and checks a `Domain` value (R6): strips one leading dot,
 /// lower-cases it, and requires a plain host name (letters, digits, `-`,
 /// labels of 1 to 63 bytes, 253 bytes in all; no port, no IPv6 literal).
-pub(crate) fn normalize_domain(domain: &str) -> Result<String, String> {
+pub(crate) fn normalize_domain(domain: &str) -> Result<Cow<'_, str>, String> {
     let bad = || {
         format!(
             "a domain must be a plain host name of letters, digits, '-' and '.', got {:?}",
@@ -168,19 +196,24 @@ pub(crate) fn normalize_domain(domain: &str) -> Result<String, String> {
     if !ok {
         return Err(bad());
     }
-    Ok(d.to_ascii_lowercase())
+    Ok(if d.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(d.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(d)
+    })
 }
 
-/// The attributes a `Set-Cookie` can carry, one bit each, to find duplicates.
-#[derive(Clone, Copy)]
+/// The attributes a `Set-Cookie` can carry, one bit each (to find
+/// duplicates), declared in canonical order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Attr {
-    Expires = 1,
-    MaxAge = 2,
-    Domain = 4,
+    HttpOnly = 1,
+    SameSite = 2,
+    Secure = 4,
     Path = 8,
-    Secure = 16,
-    HttpOnly = 32,
-    SameSite = 64,
+    Domain = 16,
+    MaxAge = 32,
+    Expires = 64,
     Partitioned = 128,
     Priority = 256,
 }
@@ -216,7 +249,7 @@ const ATTRS: [(&str, Attr); 9] = [
     ("Priority", Attr::Priority),
 ];
 
-impl SetCookie {
+impl<'a> SetCookie<'a> {
     /// Parses one `Set-Cookie` header value strictly.
     ///
     /// Attribute names are matched case-insensitively and white space around
@@ -224,7 +257,14 @@ impl SetCookie {
     /// must meet R1 and R2. A duplicate attribute (R13), an unknown one, a
     /// flag with a value, or a malformed value (R4, R5, R6, R12, R14, R15) is
     /// an error naming the cookie and the rule.
-    pub fn parse(header: &str) -> Result<SetCookie, CookieError> {
+    pub fn parse(header: &'a str) -> Result<SetCookie<'a>, CookieError> {
+        Self::parse_canonical(header).map(|(c, _)| c)
+    }
+
+    /// [`SetCookie::parse`], and whether `header` is already exactly the
+    /// canonical form of the cookie (what `Display` would write), found in
+    /// the same pass: then the layer can send the header as it is.
+    pub(crate) fn parse_canonical(header: &'a str) -> Result<(SetCookie<'a>, bool), CookieError> {
         let mut parts = split_ascii(header, b';');
         let first = parts.next().unwrap_or_default();
         let Some((name, value)) = split_once_ascii(first, b'=') else {
@@ -240,22 +280,32 @@ impl SetCookie {
         check_name(name)?;
         check_value(name, value)?;
         let mut c = SetCookie {
-            name: name.to_owned(),
-            value: value.to_owned(),
+            name: Cow::Borrowed(name),
+            value: Cow::Borrowed(value),
             ..SetCookie::default()
         };
         let fail = |kind, detail: String| CookieError::new(printable(name), kind, detail);
         let mut seen = 0u16;
-        for part in parts {
-            let part = part.trim_matches([' ', '\t']);
+        // Canonical: each attribute after exactly "; ", spelled as `canonical`
+        // spells it, with its value in canonical form, in increasing order.
+        let mut canonical = true;
+        let mut last: Option<Attr> = None;
+        for raw in parts {
+            let part = raw.trim_matches([' ', '\t']);
             if part.is_empty() {
+                canonical = false;
                 continue;
             }
+            canonical &= raw.len() == part.len() + 1 && raw.as_bytes()[0] == b' ';
             let (attr, val) = match split_once_ascii(part, b'=') {
-                Some((a, v)) => (
-                    a.trim_end_matches([' ', '\t']),
-                    Some(v.trim_start_matches([' ', '\t'])),
-                ),
+                Some((a, v)) => {
+                    let (trimmed_a, trimmed_v) = (
+                        a.trim_end_matches([' ', '\t']),
+                        v.trim_start_matches([' ', '\t']),
+                    );
+                    canonical &= trimmed_a.len() == a.len() && trimmed_v.len() == v.len();
+                    (trimmed_a, Some(trimmed_v))
+                }
                 None => (part, None),
             };
             // Matched without allocating: this runs for every attribute of
@@ -275,15 +325,17 @@ impl SetCookie {
             if seen & which as u16 != 0 {
                 return Err(fail(
                     ViolationKind::DuplicateAttribute,
-                    format!("the {} attribute is written twice", canonical(which)),
+                    format!("the {} attribute is written twice", canonical_name(which)),
                 ));
             }
             seen |= which as u16;
+            canonical &= attr == canonical_name(which) && last < Some(which);
+            last = Some(which);
             match (which, val) {
                 (Attr::Secure | Attr::HttpOnly | Attr::Partitioned, Some(_)) => {
                     return Err(fail(
                         ViolationKind::InvalidAttribute,
-                        format!("the {} attribute takes no value", canonical(which)),
+                        format!("the {} attribute takes no value", canonical_name(which)),
                     ));
                 }
                 (Attr::Secure, None) => c.secure = true,
@@ -292,21 +344,23 @@ impl SetCookie {
                 (_, None) => {
                     return Err(fail(
                         ViolationKind::InvalidAttribute,
-                        format!("the {} attribute needs a value", canonical(which)),
+                        format!("the {} attribute needs a value", canonical_name(which)),
                     ));
                 }
                 (_, Some(v)) => {
-                    check_attribute_value(canonical(which), v)
+                    check_attribute_value(canonical_name(which), v)
                         .map_err(|m| fail(ViolationKind::InvalidAttribute, m))?;
-                    c.set_valued(which, v).map_err(|(k, m)| fail(k, m))?;
+                    canonical &= c.set_valued(which, v).map_err(|(k, m)| fail(k, m))?;
                 }
             }
         }
-        Ok(c)
+        Ok((c, canonical))
     }
 
-    fn set_valued(&mut self, which: Attr, v: &str) -> Result<(), (ViolationKind, String)> {
-        match which {
+    /// Sets a valued attribute; returns whether `v` is written as
+    /// `Display` writes it.
+    fn set_valued(&mut self, which: Attr, v: &'a str) -> Result<bool, (ViolationKind, String)> {
+        let canonical = match which {
             Attr::Expires => {
                 let t = httpdate::parse_http_date(v).map_err(|_| {
                     (
@@ -317,6 +371,8 @@ impl SetCookie {
                     )
                 })?;
                 self.expires = Some(t);
+                // Other date formats are accepted, and written as IMF-fixdate.
+                httpdate::fmt_http_date(t) == v
             }
             Attr::MaxAge => {
                 let digits = v.strip_prefix('-').unwrap_or(v);
@@ -336,17 +392,22 @@ impl SetCookie {
                     ));
                 };
                 self.max_age = Some(n);
+                // Written back as the number itself: no sign, no leading zero.
+                digits.len() == v.len() && (v == "0" || !v.starts_with('0')) && n != i64::MAX
             }
             Attr::Domain => {
                 let d = normalize_domain(v).map_err(|m| (ViolationKind::InvalidDomain, m))?;
+                let canonical = matches!(d, Cow::Borrowed(b) if b.len() == v.len());
                 self.domain = Some(d);
+                canonical
             }
             Attr::Path => {
                 check_path(v)?;
-                self.path = Some(v.to_owned());
+                self.path = Some(Cow::Borrowed(v));
+                true
             }
             Attr::SameSite => {
-                self.same_site = Some(match v {
+                let same_site = match v {
                     _ if v.eq_ignore_ascii_case("lax") => SameSite::Lax,
                     _ if v.eq_ignore_ascii_case("strict") => SameSite::Strict,
                     _ if v.eq_ignore_ascii_case("none") => SameSite::None,
@@ -356,10 +417,12 @@ impl SetCookie {
                             format!("SameSite must be Strict, Lax or None, got {v:?}"),
                         ));
                     }
-                });
+                };
+                self.same_site = Some(same_site);
+                v == same_site.as_str()
             }
             Attr::Priority => {
-                self.priority = Some(match v {
+                let priority = match v {
                     _ if v.eq_ignore_ascii_case("low") => Priority::Low,
                     _ if v.eq_ignore_ascii_case("medium") => Priority::Medium,
                     _ if v.eq_ignore_ascii_case("high") => Priority::High,
@@ -369,59 +432,83 @@ impl SetCookie {
                             format!("Priority must be Low, Medium or High, got {v:?}"),
                         ));
                     }
-                });
+                };
+                self.priority = Some(priority);
+                v == priority.as_str()
             }
-            Attr::Secure | Attr::HttpOnly | Attr::Partitioned => {}
-        }
-        Ok(())
+            Attr::Secure | Attr::HttpOnly | Attr::Partitioned => true,
+        };
+        Ok(canonical)
     }
 
     /// Fills every attribute this cookie leaves unset from the policy: the
     /// cookie's override first, then the defaults. Flags (`Secure`,
     /// `HttpOnly`, `Partitioned`) absent from a header are unset, so the
     /// policy turns them on; turn one off for a cookie in its override.
-    pub fn fill_from(&mut self, policy: &CookiePolicy) {
+    pub fn fill_from(&mut self, policy: &'a CookiePolicy) {
         self.fill_with(policy.attributes(&self.name));
     }
 
-    /// [`SetCookie::fill_from`] with the attributes already looked up.
-    fn fill_with(&mut self, attrs: &CookieAttributes) {
+    /// [`SetCookie::fill_from`] with the attributes already looked up;
+    /// returns whether it changed anything.
+    fn fill_with(&mut self, attrs: &'a CookieAttributes) -> bool {
+        let mut changed = false;
         // A cookie declared with a prefix but written under its plain name
         // is sent under the prefixed name.
         if let Some(p) = attrs.prefix
             && !self.name.starts_with(p.as_str())
         {
-            self.name.insert_str(0, p.as_str());
+            self.name = Cow::Owned(format!("{}{}", p.as_str(), self.name));
+            changed = true;
         }
         let (explicit_path, explicit_domain) = (self.path.is_some(), self.domain.is_some());
-        if self.max_age.is_none() && self.expires.is_none() {
-            self.max_age = attrs.max_age.seconds().map(i64::from);
+        if self.max_age.is_none()
+            && self.expires.is_none()
+            && let Some(seconds) = attrs.max_age.seconds()
+        {
+            self.max_age = Some(i64::from(seconds));
+            changed = true;
         }
-        if self.domain.is_none() {
-            self.domain.clone_from(&attrs.domain);
+        if self.domain.is_none()
+            && let Some(domain) = &attrs.domain
+        {
+            self.domain = Some(Cow::Borrowed(domain));
+            changed = true;
         }
         if self.path.is_none() {
-            self.path = Some(attrs.path.clone());
+            self.path = Some(Cow::Borrowed(&attrs.path));
+            changed = true;
         }
+        let same_site = self.same_site.or(Some(attrs.same_site));
+        let priority = self.priority.or(attrs.priority);
+        changed |= (attrs.secure && !self.secure)
+            || (attrs.http_only && !self.http_only)
+            || (attrs.partitioned && !self.partitioned)
+            || same_site != self.same_site
+            || priority != self.priority;
         self.secure |= attrs.secure;
         self.http_only |= attrs.http_only;
-        self.same_site = self.same_site.or(Some(attrs.same_site));
+        self.same_site = same_site;
         self.partitioned |= attrs.partitioned;
-        self.priority = self.priority.or(attrs.priority);
+        self.priority = priority;
         // A canonical prefix declares what the cookie needs (R7, R8): add
         // it, unless the cookie itself said otherwise (then `check` refuses).
         if let Some((req, true)) = prefix::of(&self.name) {
+            changed |= (req.secure && !self.secure) || (req.http_only && !self.http_only);
             self.secure |= req.secure;
             self.http_only |= req.http_only;
             if req.host {
                 if !explicit_path {
-                    self.path = Some("/".to_owned());
+                    changed |= self.path.as_deref() != Some("/");
+                    self.path = Some(Cow::Borrowed("/"));
                 }
                 if !explicit_domain {
+                    changed |= self.domain.is_some();
                     self.domain = None;
                 }
             }
         }
+        changed
     }
 
     /// Whether this is a removal: `Max-Age` of 0, or `Expires` in the past.
@@ -514,7 +601,7 @@ impl SetCookie {
 /// Checks `Domain` against the host the request was sent to (R6): the host
 /// must domain-match it, and it must not be a public suffix unless it is the
 /// host itself (bis §5.7 steps 8-10); otherwise browsers ignore the cookie.
-fn check_domain_for_host(cookie: &SetCookie, host: &str) -> Result<(), CookieError> {
+fn check_domain_for_host(cookie: &SetCookie<'_>, host: &str) -> Result<(), CookieError> {
     let Some(domain) = cookie.domain.as_deref() else {
         return Ok(());
     };
@@ -564,7 +651,7 @@ pub(crate) fn host_name(host: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
-fn canonical(which: Attr) -> &'static str {
+fn canonical_name(which: Attr) -> &'static str {
     match which {
         Attr::Expires => "Expires",
         Attr::MaxAge => "Max-Age",
@@ -578,35 +665,37 @@ fn canonical(which: Attr) -> &'static str {
     }
 }
 
-impl SetCookie {
-    /// Writes the canonical header into `out`; `Display` and the layer share it.
+impl SetCookie<'_> {
+    /// Writes the canonical header into `out`; `Display` and the layer share
+    /// it. The order is the `cookie` crate's (so actix-web's), then the two
+    /// attributes that crate does not write.
     fn render_into<W: std::fmt::Write>(&self, out: &mut W) -> std::fmt::Result {
         out.write_str(&self.name)?;
         out.write_char('=')?;
         out.write_str(&self.value)?;
-        if let Some(max_age) = self.max_age {
-            write!(out, "; Max-Age={}", max_age.max(0))?;
-        }
-        if let Some(expires) = self.expires {
-            write!(out, "; Expires={}", httpdate::HttpDate::from(expires))?;
-        }
-        if let Some(domain) = &self.domain {
-            out.write_str("; Domain=")?;
-            out.write_str(domain)?;
-        }
-        if let Some(path) = &self.path {
-            out.write_str("; Path=")?;
-            out.write_str(path)?;
-        }
-        if self.secure {
-            out.write_str("; Secure")?;
-        }
         if self.http_only {
             out.write_str("; HttpOnly")?;
         }
         if let Some(same_site) = self.same_site {
             out.write_str("; SameSite=")?;
             out.write_str(same_site.as_str())?;
+        }
+        if self.secure {
+            out.write_str("; Secure")?;
+        }
+        if let Some(path) = &self.path {
+            out.write_str("; Path=")?;
+            out.write_str(path)?;
+        }
+        if let Some(domain) = &self.domain {
+            out.write_str("; Domain=")?;
+            out.write_str(domain)?;
+        }
+        if let Some(max_age) = self.max_age {
+            write!(out, "; Max-Age={}", max_age.max(0))?;
+        }
+        if let Some(expires) = self.expires {
+            write!(out, "; Expires={}", httpdate::HttpDate::from(expires))?;
         }
         if self.partitioned {
             out.write_str("; Partitioned")?;
@@ -634,19 +723,31 @@ impl SetCookie {
     }
 }
 
-impl std::fmt::Display for SetCookie {
+impl std::fmt::Display for SetCookie<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.render_into(f)
     }
 }
 
-/// Parses, fills, checks and renders one `Set-Cookie` header.
-fn process_one(
-    policy: &CookiePolicy,
-    value: &HeaderValue,
+/// One `Set-Cookie` the layer sends, as it will send it.
+struct Written<'h> {
+    /// The cookie, after filling and protection.
+    cookie: SetCookie<'h>,
+    /// Its header: `None` to send the app's header as it is (already
+    /// canonical and complete), else the new one.
+    header: Option<HeaderValue>,
+    /// The app's header it came from; `None` for a re-issued cookie.
+    original: Option<&'h HeaderValue>,
+}
+
+/// Parses, fills and checks one `Set-Cookie` header; renders it again only
+/// when the policy changed something or it was not written canonically.
+fn process_one<'h>(
+    policy: &'h CookiePolicy,
+    value: &'h HeaderValue,
     now: SystemTime,
     host: &dyn Fn() -> Option<String>,
-) -> Result<(SetCookie, HeaderValue, bool), CookieError> {
+) -> Result<(Written<'h>, bool), CookieError> {
     let text = value.to_str().map_err(|_| {
         let lossy = String::from_utf8_lossy(value.as_bytes());
         let name = lossy.split(['=', ';']).next().unwrap_or_default();
@@ -656,38 +757,68 @@ fn process_one(
             "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
         )
     })?;
-    let mut cookie = SetCookie::parse(text)?;
-    let sensitive = prepare(policy, &mut cookie, now, host)?;
-    let rendered = cookie.header_value()?;
-    Ok((cookie, rendered, sensitive))
+    let (mut cookie, canonical) = SetCookie::parse_canonical(text)?;
+    let prepared = prepare(policy, &mut cookie, now, host)?;
+    let header = if canonical && !prepared.changed {
+        debug_assert_eq!(
+            cookie.to_string(),
+            text,
+            "a canonical header is sent as it is"
+        );
+        None
+    } else {
+        Some(cookie.header_value()?)
+    };
+    let written = Written {
+        cookie,
+        header,
+        original: Some(value),
+    };
+    Ok((written, prepared.sensitive))
+}
+
+/// What [`prepare`] did to a cookie.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Prepared {
+    /// The cookie is sensitive (R22).
+    pub sensitive: bool,
+    /// Filling or protection changed the cookie.
+    pub changed: bool,
 }
 
 /// The whole outbound pipeline for one parsed cookie: fill from the policy,
 /// protect the value if the cookie is declared protected (a removal keeps
 /// its empty value), then check every rule on what will be sent, so the size
-/// budget (R3) applies to the protected value. Returns whether the cookie is
-/// sensitive (R22). The policy is looked up once per cookie.
-pub(crate) fn prepare(
-    policy: &CookiePolicy,
-    cookie: &mut SetCookie,
+/// budget (R3) applies to the protected value. The policy is looked up once
+/// per cookie.
+pub(crate) fn prepare<'a>(
+    policy: &'a CookiePolicy,
+    cookie: &mut SetCookie<'a>,
     now: SystemTime,
     host: &dyn Fn() -> Option<String>,
-) -> Result<bool, CookieError> {
+) -> Result<Prepared, CookieError> {
     let attrs = policy.attributes(&cookie.name);
-    cookie.fill_with(attrs);
-    seal_and_check(policy, attrs, cookie, now, protect::unix_seconds(now), host)
+    let filled = cookie.fill_with(attrs);
+    let (sensitive, sealed) =
+        seal_and_check(policy, attrs, cookie, now, protect::unix_seconds(now), host)?;
+    Ok(Prepared {
+        sensitive,
+        changed: filled || sealed,
+    })
 }
 
 /// The steps after filling, shared with re-issue: protect, then check every
 /// rule (the request's host is looked up only for a cookie with a Domain).
+/// Returns whether the cookie is sensitive, and whether it was protected.
 fn seal_and_check(
     policy: &CookiePolicy,
     attrs: &CookieAttributes,
-    cookie: &mut SetCookie,
+    cookie: &mut SetCookie<'_>,
     now: SystemTime,
     issued_at: u64,
     host: &dyn Fn() -> Option<String>,
-) -> Result<bool, CookieError> {
+) -> Result<(bool, bool), CookieError> {
+    let mut sealed = false;
     if let (Some(protection), Some(keys)) = (attrs.protection, policy.keys())
         && !cookie.is_removal(now)
     {
@@ -700,7 +831,8 @@ fn seal_and_check(
                 "a protected cookie's value cannot be quoted; drop the quotes",
             ));
         }
-        cookie.value = keys.protect(protection, &cookie.name, &cookie.value, issued_at);
+        cookie.value = Cow::Owned(keys.protect(protection, &cookie.name, &cookie.value, issued_at));
+        sealed = true;
     }
     cookie.check(now)?;
     if cookie.domain.is_some()
@@ -708,7 +840,7 @@ fn seal_and_check(
     {
         check_domain_for_host(cookie, &host)?;
     }
-    Ok(attrs.is_sensitive_name(&cookie.name))
+    Ok((attrs.is_sensitive_name(&cookie.name), sealed))
 }
 
 /// A protected cookie that verified with a previous key: re-issued under
@@ -725,16 +857,16 @@ pub struct Reissue {
 
 /// Builds the `Set-Cookie` that re-issues a rotated cookie: the policy's
 /// attributes, `Max-Age` cut to what is left of its lifetime.
-fn reissue_one(
-    policy: &CookiePolicy,
-    r: &Reissue,
+fn reissue_one<'h>(
+    policy: &'h CookiePolicy,
+    r: &'h Reissue,
     now: SystemTime,
     host: &dyn Fn() -> Option<String>,
-) -> Result<(SetCookie, HeaderValue), CookieError> {
+) -> Result<Written<'h>, CookieError> {
     check_value(&r.name, &r.value)?;
     let mut cookie = SetCookie {
-        name: r.name.clone(),
-        value: r.value.clone(),
+        name: Cow::Borrowed(&r.name),
+        value: Cow::Borrowed(&r.value),
         ..SetCookie::default()
     };
     let attrs = policy.attributes(&cookie.name);
@@ -745,8 +877,12 @@ fn reissue_one(
         cookie.max_age = Some(max_age.saturating_sub(age).max(1));
     }
     seal_and_check(policy, attrs, &mut cookie, now, r.issued_at, host)?;
-    let rendered = cookie.header_value()?;
-    Ok((cookie, rendered))
+    let header = Some(cookie.header_value()?);
+    Ok(Written {
+        cookie,
+        header,
+        original: None,
+    })
 }
 
 /// What applying the policy to a response's cookies found.
@@ -762,11 +898,13 @@ pub(crate) struct Outcome {
 /// request's host name, when known, for the `Domain` check (R6).
 ///
 /// When there are no violations, or when `keep_valid` is set (the `drop`
-/// mode), the headers are replaced by the valid cookies in canonical form;
-/// otherwise they are left as they were and the caller must not send them.
-/// Two cookies of one name (R13) are a violation, and the first is kept,
-/// unless all of them are removals with distinct `(Domain, Path)`: the one
-/// way to purge copies of a cookie planted under other paths or domains.
+/// mode), the headers become the valid cookies in canonical form (a header
+/// already canonical and complete is left as it is, so the usual response
+/// costs no allocation here); otherwise they are left as they were and the
+/// caller must not send them. Two cookies of one name (R13) are a
+/// violation, and the first is kept, unless all of them are removals with
+/// distinct `(Domain, Path)`: the one way to purge copies of a cookie
+/// planted under other paths or domains.
 pub(crate) fn apply(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
@@ -779,51 +917,70 @@ pub(crate) fn apply(
         return outcome;
     }
     let now = SystemTime::now();
-    let mut written: Vec<(SetCookie, HeaderValue)> = Vec::new();
-    for value in headers.get_all(SET_COOKIE) {
-        match process_one(policy, value, now, host) {
-            Ok((cookie, rendered, sensitive)) => {
-                let clash = written.iter().any(|(c, _)| {
-                    c.name == cookie.name
-                        && !(c.is_removal(now)
-                            && cookie.is_removal(now)
-                            && (&c.domain, &c.path) != (&cookie.domain, &cookie.path))
-                });
-                if clash {
-                    outcome.errors.push(CookieError::new(
-                        printable(&cookie.name),
-                        ViolationKind::DuplicateCookie,
-                        "the response sets this cookie twice; set it once",
-                    ));
-                } else {
-                    outcome.sensitive |= sensitive;
-                    written.push((cookie, rendered));
+    // The headers to send, or `None` when every header stays as it is.
+    let replacement: Option<Vec<HeaderValue>> = {
+        let mut written: SmallVec<[Written<'_>; 2]> = SmallVec::new();
+        let mut rewrite = false;
+        for value in headers.get_all(SET_COOKIE) {
+            match process_one(policy, value, now, host) {
+                Ok((w, sensitive)) => {
+                    let cookie = &w.cookie;
+                    let clash = written.iter().any(|o| {
+                        let c = &o.cookie;
+                        c.name == cookie.name
+                            && !(c.is_removal(now)
+                                && cookie.is_removal(now)
+                                && (&c.domain, &c.path) != (&cookie.domain, &cookie.path))
+                    });
+                    if clash {
+                        outcome.errors.push(CookieError::new(
+                            printable(&cookie.name),
+                            ViolationKind::DuplicateCookie,
+                            "the response sets this cookie twice; set it once",
+                        ));
+                        rewrite = true;
+                    } else {
+                        outcome.sensitive |= sensitive;
+                        rewrite |= w.header.is_some();
+                        written.push(w);
+                    }
+                }
+                Err(e) => {
+                    outcome.errors.push(e);
+                    rewrite = true;
                 }
             }
-            Err(e) => outcome.errors.push(e),
         }
-    }
-    // Rotated cookies the response does not set itself.
-    for r in reissue {
-        if written.iter().any(|(c, _)| c.name == r.name) {
-            continue;
-        }
-        match reissue_one(policy, r, now, host) {
-            Ok(pair) => {
-                outcome.sensitive = true;
-                written.push(pair);
+        // Rotated cookies the response does not set itself.
+        for r in reissue {
+            if written.iter().any(|w| w.cookie.name == r.name.as_str()) {
+                continue;
             }
-            Err(e) => outcome.errors.push(e),
+            match reissue_one(policy, r, now, host) {
+                Ok(w) => {
+                    outcome.sensitive = true;
+                    rewrite = true;
+                    written.push(w);
+                }
+                Err(e) => outcome.errors.push(e),
+            }
         }
-    }
-    if outcome.errors.is_empty() || keep_valid {
-        let mut written = written.into_iter();
-        match written.next() {
+        let send = outcome.errors.is_empty() || keep_valid;
+        (send && rewrite).then(|| {
+            written
+                .into_iter()
+                .filter_map(|w| w.header.or_else(|| w.original.cloned()))
+                .collect()
+        })
+    };
+    if let Some(replacement) = replacement {
+        let mut replacement = replacement.into_iter();
+        match replacement.next() {
             // `insert` replaces every old value at once; the rest append.
-            Some((_, first)) => {
+            Some(first) => {
                 headers.insert(SET_COOKIE, first);
-                for (_, rendered) in written {
-                    headers.append(SET_COOKIE, rendered);
+                for value in replacement {
+                    headers.append(SET_COOKIE, value);
                 }
             }
             None => {
@@ -858,11 +1015,11 @@ mod tests {
     fn a_bare_cookie_gets_every_attribute_of_the_policy() {
         assert_eq!(
             filled("token=abc123", &dev_policy()).unwrap(),
-            "token=abc123; Path=/; HttpOnly; SameSite=Lax"
+            "token=abc123; HttpOnly; SameSite=Lax; Path=/"
         );
         assert_eq!(
             filled("token=abc123", &CookiePolicy::default()).unwrap(),
-            "token=abc123; Path=/; Secure; HttpOnly; SameSite=Lax"
+            "token=abc123; HttpOnly; SameSite=Lax; Secure; Path=/"
         );
     }
 
@@ -874,7 +1031,7 @@ mod tests {
                 &dev_policy()
             )
             .unwrap(),
-            "a=b; Max-Age=1800; Domain=example.com; Path=/x; HttpOnly; SameSite=Strict"
+            "a=b; HttpOnly; SameSite=Strict; Path=/x; Domain=example.com; Max-Age=1800"
         );
     }
 
@@ -888,11 +1045,11 @@ mod tests {
         let out = filled("a=b; Expires=Thu, 01 Jan 1970 00:00:00 GMT", &policy).unwrap();
         assert_eq!(
             out,
-            "a=b; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"
+            "a=b; HttpOnly; SameSite=Lax; Secure; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
         );
         assert_eq!(
             filled("a=b", &policy).unwrap(),
-            "a=b; Max-Age=60; Path=/; Secure; HttpOnly; SameSite=Lax"
+            "a=b; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=60"
         );
     }
 
@@ -900,11 +1057,79 @@ mod tests {
     fn what_the_cookie_crate_writes_is_read_back_exactly() {
         let policy = CookiePolicy::default();
         let c = policy.removal("sid").unwrap();
-        let parsed = SetCookie::parse(&c.to_string()).unwrap();
+        let text = c.to_string();
+        let (parsed, canonical) = SetCookie::parse_canonical(&text).unwrap();
         assert_eq!(
             parsed.to_string(),
-            "sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"
+            "sid=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
         );
+        assert!(canonical, "the cookie crate writes the canonical order");
+        assert_eq!(parsed.to_string(), text);
+    }
+
+    #[test]
+    fn a_header_is_canonical_only_when_display_writes_it_back_the_same() {
+        let canonical = [
+            "a=b",
+            "a=b; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600",
+            "a=\"b\"; SameSite=None; Secure; Path=/x; Domain=example.com; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Partitioned; Priority=High",
+        ];
+        let not_canonical = [
+            "a=b;",
+            "a=b; ",
+            "a=b;Path=/",
+            "a=b;  Path=/",
+            "a=b; Path=/ ",
+            "a=b; Path =/",
+            "a=b; Path= /",
+            "a=b; path=/",
+            "a=b; Path=/; HttpOnly",
+            "a=b; SameSite=lax",
+            "a=b; Priority=high",
+            "a=b; Max-Age=007",
+            "a=b; Max-Age=-1",
+            "a=b; Max-Age=-0",
+            "a=b; Max-Age=99999999999999999999",
+            "a=b; Domain=.example.com",
+            "a=b; Domain=Example.com",
+            "a=b; Expires=Thursday, 01-Jan-70 00:00:00 GMT",
+            "a=b;; Path=/",
+        ];
+        for header in canonical {
+            let (c, is) = SetCookie::parse_canonical(header).unwrap();
+            assert!(is, "{header}");
+            assert_eq!(c.to_string(), header);
+        }
+        for header in not_canonical {
+            let (c, is) = SetCookie::parse_canonical(header).unwrap();
+            assert!(!is, "{header}");
+            assert_ne!(c.to_string(), header);
+        }
+    }
+
+    #[test]
+    fn a_complete_canonical_header_is_sent_as_it_is() {
+        let policy = dev_policy();
+        let mut headers = HeaderMap::new();
+        let sent = HeaderValue::from_static("a=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=60");
+        headers.append(SET_COOKIE, sent.clone());
+        let outcome = apply(&policy, &mut headers, false, &|| None, &[]);
+        assert!(outcome.errors.is_empty());
+        let got: Vec<_> = headers.get_all(SET_COOKIE).collect();
+        assert_eq!(got, [&sent]);
+        // The same attributes in another order are written again.
+        let mut headers = HeaderMap::new();
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("a=1; Max-Age=60; Path=/; HttpOnly; SameSite=Lax"),
+        );
+        assert!(
+            apply(&policy, &mut headers, false, &|| None, &[])
+                .errors
+                .is_empty()
+        );
+        let got: Vec<_> = headers.get_all(SET_COOKIE).collect();
+        assert_eq!(got, [&sent]);
     }
 
     #[test]
@@ -1055,8 +1280,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                "a=1; Path=/; HttpOnly; SameSite=Lax",
-                "b=2; Max-Age=5; Path=/; HttpOnly; SameSite=Lax"
+                "a=1; HttpOnly; SameSite=Lax; Path=/",
+                "b=2; HttpOnly; SameSite=Lax; Path=/; Max-Age=5"
             ]
         );
 
@@ -1082,7 +1307,7 @@ mod tests {
             .get_all(SET_COOKIE)
             .map(|v| v.to_str().unwrap())
             .collect();
-        assert_eq!(got, ["a=1; Path=/; HttpOnly; SameSite=Lax"]);
+        assert_eq!(got, ["a=1; HttpOnly; SameSite=Lax; Path=/"]);
     }
 
     #[test]
@@ -1104,5 +1329,42 @@ mod tests {
             assert!(normalize_domain(bad).is_err(), "{bad:?}");
         }
         assert!(normalize_domain(&format!("{}.com", "a".repeat(64))).is_err());
+    }
+
+    proptest::proptest! {
+        /// `parse_canonical` says a header is canonical exactly when
+        /// `Display` writes it back byte for byte: the layer's pass-through
+        /// is never a different header from the one it would write.
+        #[test]
+        fn canonical_means_written_back_the_same(
+            attrs in proptest::sample::subsequence(
+                vec![
+                    "HttpOnly", "httponly", "SameSite=Lax", "SameSite=lax", "SameSite=None",
+                    "Secure", "SECURE", "Path=/", "Path=/a b", "Domain=example.com",
+                    "Domain=.example.com", "Domain=Example.com", "Max-Age=0", "Max-Age=60",
+                    "Max-Age=060", "Max-Age=-5", "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                    "Expires=Thursday, 01-Jan-70 00:00:00 GMT", "Partitioned",
+                    "Priority=High", "priority=High",
+                ],
+                0..6,
+            ),
+            shuffle in proptest::bool::ANY,
+            seps in proptest::collection::vec(proptest::sample::select(vec!["; ", ";", ";  ", " ; ", "; "]), 6),
+            trailing in proptest::sample::select(vec!["", ";", " ", "; "]),
+        ) {
+            let mut attrs = attrs;
+            if shuffle {
+                attrs.reverse();
+            }
+            let mut header = "a=b".to_owned();
+            for (attr, sep) in attrs.iter().zip(&seps) {
+                header.push_str(sep);
+                header.push_str(attr);
+            }
+            header.push_str(trailing);
+            if let Ok((c, canonical)) = SetCookie::parse_canonical(&header) {
+                proptest::prop_assert_eq!(canonical, c.to_string() == header, "{}", header);
+            }
+        }
     }
 }

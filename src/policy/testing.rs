@@ -28,7 +28,7 @@ use actix_web::http::header::{HeaderMap, SET_COOKIE};
 use super::{CookieError, CookiePolicy, SetCookie, ViolationKind};
 
 /// Parses every `Set-Cookie` header, strictly (see [`SetCookie::parse`]).
-pub fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie>, CookieError> {
+pub fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie<'static>>, CookieError> {
     headers
         .get_all(SET_COOKIE)
         .map(|v| {
@@ -39,7 +39,7 @@ pub fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie>, CookieEr
                     "a Set-Cookie header is not printable ASCII",
                 )
             })?;
-            SetCookie::parse(text)
+            SetCookie::parse(text).map(SetCookie::into_owned)
         })
         .collect()
 }
@@ -49,7 +49,7 @@ pub fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie>, CookieEr
 ///
 /// # Panics
 /// When a header does not parse, with the reason: a test helper's failure.
-pub fn set_cookies<B>(res: &ServiceResponse<B>) -> Vec<SetCookie> {
+pub fn set_cookies<B>(res: &ServiceResponse<B>) -> Vec<SetCookie<'static>> {
     parse_set_cookies(res.headers())
         .unwrap_or_else(|e| panic!("a Set-Cookie header does not parse: {e}"))
 }
@@ -58,7 +58,7 @@ pub fn set_cookies<B>(res: &ServiceResponse<B>) -> Vec<SetCookie> {
 ///
 /// # Panics
 /// As [`set_cookies`].
-pub fn set_cookie<B>(res: &ServiceResponse<B>, name: &str) -> Option<SetCookie> {
+pub fn set_cookie<B>(res: &ServiceResponse<B>, name: &str) -> Option<SetCookie<'static>> {
     set_cookies(res).into_iter().find(|c| c.name == name)
 }
 
@@ -149,26 +149,26 @@ mod tests {
         let p = CookiePolicy::default();
         assert_eq!(
             check_compliance(
-                &headers(&["a=1; Path=/; Secure; HttpOnly; SameSite=Lax"]),
+                &headers(&["a=1; HttpOnly; SameSite=Lax; Secure; Path=/"]),
                 &p
             ),
             Ok(())
         );
         assert_eq!(
-            check_compliance(&headers(&["a=1; Path=/; HttpOnly; SameSite=Lax"]), &p),
+            check_compliance(&headers(&["a=1; HttpOnly; SameSite=Lax; Path=/"]), &p),
             Err("cookie `a` lacks Secure, which the policy writes".to_owned())
         );
         assert_eq!(
-            check_compliance(&headers(&["a=1; Path=/; Secure; HttpOnly"]), &p),
+            check_compliance(&headers(&["a=1; HttpOnly; Secure; Path=/"]), &p),
             Err("cookie `a` lacks SameSite (R14), which the policy writes".to_owned())
         );
         assert_eq!(
-            check_compliance(&headers(&["a=1; Path=/; SameSite=None"]), &p),
+            check_compliance(&headers(&["a=1; SameSite=None; Path=/"]), &p),
             Err("cookie `a`: SameSite=None without Secure is ignored by browsers; set secure = true (R10)".to_owned())
         );
         assert_eq!(
             check_compliance(
-                &headers(&["a=1; Path=/; Secure; HttpOnly; SameSite=Lax", "a=2"]),
+                &headers(&["a=1; HttpOnly; SameSite=Lax; Secure; Path=/", "a=2"]),
                 &p
             ),
             Err("cookie `a`: set twice in one response (R13)".to_owned())
