@@ -231,6 +231,12 @@ fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
         })
 }
 
+/// Where the first `;` is, or the length: a plain byte scan, several times
+/// cheaper than `str::find` with a char pattern on these short strings.
+fn semicolon(s: &str) -> usize {
+    s.bytes().position(|b| b == b';').unwrap_or(s.len())
+}
+
 fn split_once_ascii(s: &str, sep: u8) -> Option<(&str, &str)> {
     let at = s.bytes().position(|b| b == sep)?;
     Some((s.get(..at)?, s.get(at + 1..)?))
@@ -279,7 +285,7 @@ impl<'a> SetCookie<'a> {
     /// nearly all of them are canonical (the `cookie` crate writes this
     /// order). A property test holds it to `parse_general`.
     fn parse_exact(header: &'a str) -> Option<SetCookie<'a>> {
-        let (first, mut rest) = header.split_at(header.find(';').unwrap_or(header.len()));
+        let (first, mut rest) = header.split_at(semicolon(header));
         let (name, value) = split_once_ascii(first, b'=')?;
         if grammar::check_name(name.as_bytes()).is_err()
             || grammar::check_value(value.as_bytes()).is_err()
@@ -295,7 +301,7 @@ impl<'a> SetCookie<'a> {
         let mut last = 0u16;
         while !rest.is_empty() {
             rest = rest.strip_prefix("; ")?;
-            let (part, after) = rest.split_at(rest.find(';').unwrap_or(rest.len()));
+            let (part, after) = rest.split_at(semicolon(rest));
             rest = after;
             let which = match part {
                 "HttpOnly" => Attr::HttpOnly,
@@ -922,7 +928,7 @@ pub(crate) fn prepare<'a>(
     let attrs = policy.attributes(&cookie.name);
     let filled = cookie.fill_with(attrs);
     let (sensitive, sealed) =
-        seal_and_check(policy, attrs, cookie, now, protect::unix_seconds(now), host)?;
+        seal_and_check(policy, attrs, cookie, now, None, host)?;
     Ok(Prepared {
         sensitive,
         changed: filled || sealed,
@@ -931,13 +937,14 @@ pub(crate) fn prepare<'a>(
 
 /// The steps after filling, shared with re-issue: protect, then check every
 /// rule (the request's host is looked up only for a cookie with a Domain).
+/// `issued_at` is the protected value's issue time, `None` for now.
 /// Returns whether the cookie is sensitive, and whether it was protected.
 fn seal_and_check(
     policy: &CookiePolicy,
     attrs: &CookieAttributes,
     cookie: &mut SetCookie<'_>,
     now: SystemTime,
-    issued_at: u64,
+    issued_at: Option<u64>,
     host: &dyn Fn() -> Option<String>,
 ) -> Result<(bool, bool), CookieError> {
     let mut sealed = false;
@@ -953,6 +960,7 @@ fn seal_and_check(
                 "a protected cookie's value cannot be quoted; drop the quotes",
             ));
         }
+        let issued_at = issued_at.unwrap_or_else(|| protect::unix_seconds(now));
         cookie.value = Cow::Owned(keys.protect(protection, &cookie.name, &cookie.value, issued_at));
         sealed = true;
     }
@@ -998,7 +1006,7 @@ fn reissue_one<'h>(
             .unwrap_or(i64::MAX);
         cookie.max_age = Some(max_age.saturating_sub(age).max(1));
     }
-    seal_and_check(policy, attrs, &mut cookie, now, r.issued_at, host)?;
+    seal_and_check(policy, attrs, &mut cookie, now, Some(r.issued_at), host)?;
     let header = Some(cookie.header_value()?);
     Ok(Written {
         cookie,
