@@ -25,6 +25,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod builder;
 pub mod error;
 pub mod extract;
 pub mod grammar;
@@ -42,6 +43,7 @@ use std::fmt;
 use actix_web::cookie::{self, Cookie, time::Duration, time::OffsetDateTime};
 use serde::{Deserialize, Serialize};
 
+pub use builder::PolicyCookie;
 pub use error::{CookieError, PolicyConfigError, ViolationKind};
 pub use extract::Policy;
 pub use inbound::{Diagnostic, DiagnosticKind, Diagnostics, LimitExceeded};

@@ -927,8 +927,7 @@ pub(crate) fn prepare<'a>(
 ) -> Result<Prepared, CookieError> {
     let attrs = policy.attributes(&cookie.name);
     let filled = cookie.fill_with(attrs);
-    let (sensitive, sealed) =
-        seal_and_check(policy, attrs, cookie, now, None, host)?;
+    let (sensitive, sealed) = seal_and_check(policy, attrs, cookie, now, None, host)?;
     Ok(Prepared {
         sensitive,
         changed: filled || sealed,

@@ -2,10 +2,11 @@
 //! byte, plus `/logout`.
 //!
 //! Handlers stay as simple as the guide's: they read cookies from the
-//! `HttpRequest` and write them with `HttpResponseBuilder`; the policy layer
-//! adds and checks everything else.
+//! `HttpRequest` and write them with `policy.set_cookie(..)` (the guide's
+//! `response.set_cookie`) or a plain `Cookie`; the policy layer adds and
+//! checks everything else.
 
-use actix_web::cookie::{Cookie, time::Duration};
+use actix_web::cookie::Cookie;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde_json::json;
 
@@ -25,11 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `response.set_cookie(key="mycookie", value="cookievalue", max_age=1800, httponly=True)`.
 #[get("/set-cookie")]
 async fn set_cookie(policy: Policy) -> Result<HttpResponse, CookieError> {
-    let mut cookie = policy.cookie("mycookie", "cookievalue")?;
-    cookie.set_max_age(Duration::seconds(1800));
-    cookie.set_http_only(true);
+    let cookie = policy
+        .set_cookie("mycookie", "cookievalue")?
+        .max_age(1800)
+        .http_only(true);
     Ok(HttpResponse::Ok()
-        .cookie(cookie)
+        .append_header(cookie)
         .json(json!({ "message": "Cookie set" })))
 }
 
@@ -43,11 +45,12 @@ async fn get_cookie(req: HttpRequest) -> HttpResponse {
 /// `response.set_cookie(key="username", value="alice", max_age=3600, httponly=True)`.
 #[get("/login")]
 async fn login(policy: Policy) -> Result<HttpResponse, CookieError> {
-    let mut cookie = policy.cookie("username", "alice")?;
-    cookie.set_max_age(Duration::seconds(3600));
-    cookie.set_http_only(true);
+    let cookie = policy
+        .set_cookie("username", "alice")?
+        .max_age(3600)
+        .http_only(true);
     Ok(HttpResponse::Ok()
-        .cookie(cookie)
+        .append_header(cookie)
         .json(json!({ "message": "Logged in and cookie set" })))
 }
 
