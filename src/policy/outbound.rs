@@ -876,7 +876,10 @@ fn process_one<'h>(
     now: SystemTime,
     host: &dyn Fn() -> Option<String>,
 ) -> Result<(Written<'h>, bool), CookieError> {
-    let text = value.to_str().map_err(|_| {
+    // UTF-8 is enough here (and cheaper than `to_str`'s visible-ASCII
+    // scan): the grammar checks refuse every control or non-ASCII byte in
+    // a name, value or attribute.
+    let text = std::str::from_utf8(value.as_bytes()).map_err(|_| {
         let lossy = String::from_utf8_lossy(value.as_bytes());
         let name = lossy.split(['=', ';']).next().unwrap_or_default();
         CookieError::new(
@@ -1437,6 +1440,23 @@ mod tests {
             .map(|v| v.to_str().unwrap())
             .collect();
         assert_eq!(got, ["a=1; HttpOnly; SameSite=Lax; Path=/"]);
+    }
+
+    #[test]
+    fn tabs_and_non_ascii_bytes_are_refused_wherever_they_are() {
+        let policy = dev_policy();
+        for header in [
+            &b"a=b; Path=/x\ty"[..],
+            b"a=b; Path=/\xc3\xa9",
+            b"a=\xc3\xa9",
+            b"a=b; Pa\xc3\xa9th=/",
+            b"a=b\xff",
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.append(SET_COOKIE, HeaderValue::from_bytes(header).unwrap());
+            let errors = apply(&policy, &mut headers, false, &|| None, &[]).errors;
+            assert_eq!(errors.len(), 1, "{header:?}");
+        }
     }
 
     #[test]
