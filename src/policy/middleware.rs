@@ -9,14 +9,16 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::dev::{
+    Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
+};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
 use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
 use super::error::{CookieError, ErrorBody};
-use super::extract::Policy;
+use super::extract::{LayerPolicy, Policy};
 use super::inbound::{self, Diagnostic, DiagnosticKind, Diagnostics};
 use super::{CookiePolicy, OnViolation, outbound};
 
@@ -86,9 +88,12 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        let mut data = Extensions::new();
+        data.insert(LayerPolicy(Policy(self.policy.clone())));
         ready(Ok(CookiePolicyMiddleware {
             service: Rc::new(service),
-            policy: Policy(self.policy.clone()),
+            policy: self.policy.clone(),
+            data: Rc::new(data),
         }))
     }
 }
@@ -97,7 +102,11 @@ where
 #[doc(hidden)]
 pub struct CookiePolicyMiddleware<S> {
     service: Rc<S>,
-    policy: Policy,
+    policy: Arc<CookiePolicy>,
+    /// The [`Policy`] handle, built once: pushed onto each request as a data
+    /// container (a reference count) instead of inserted into its extensions,
+    /// which would allocate and grow the map actix-web's `cookies()` uses.
+    data: Rc<Extensions>,
 }
 
 impl<S, B> Service<ServiceRequest> for CookiePolicyMiddleware<S>
@@ -144,33 +153,29 @@ where
                     req.extensions_mut()
                         .insert(Diagnostics(Arc::new(inbound.diagnostics)));
                 }
-                if !inbound.reissue.is_empty() {
-                    req.extensions_mut().insert(Reissues(inbound.reissue));
-                }
+                // Pushed after any data container of the App, before those
+                // of scopes and resources: `app_data` searches them all.
+                req.add_data_container(self.data.clone());
+                let policy = self.policy.clone();
+                let reissue = inbound.reissue;
+                let fut = self.service.call(req);
+                Box::pin(async move { Ok(finish(&policy, fut.await?, reissue)) })
             }
         }
-        req.extensions_mut().insert(self.policy.clone());
-        let policy = self.policy.clone();
-        let fut = self.service.call(req);
-        Box::pin(async move { Ok(finish(&policy, fut.await?)) })
     }
 }
 
 /// The way out: applies the policy to the response's cookies and turns a
 /// cookie violation into the error response the policy asks for.
-fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
+/// `reissue` holds the protected cookies the way in verified with a
+/// previous key (always empty without keys).
+fn finish<B>(
+    policy: &CookiePolicy,
+    mut res: ServiceResponse<B>,
+    reissue: Vec<outbound::Reissue>,
+) -> ServiceResponse<EitherBody<B>> {
     let config = policy.config();
     let drop_mode = config.on_violation == OnViolation::Drop;
-    // Only protected cookies are ever re-issued.
-    let reissue = match policy.keys() {
-        Some(_) => res
-            .request()
-            .extensions_mut()
-            .remove::<Reissues>()
-            .map(|r| r.0)
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
     // Looked up only for a cookie with a Domain.
     let request = res.request().clone();
     let host = move || Some(outbound::host_name(request.connection_info().host()));
@@ -225,9 +230,6 @@ fn sees_accepted(req: &ServiceRequest) -> bool {
     let header = req.headers().get(COOKIE).and_then(|v| v.to_str().ok());
     inbound::matches_canonical(header, cookies.iter().map(|c| (c.name(), c.value())))
 }
-
-/// Cookies to re-issue under the current key, from the way in to the way out.
-struct Reissues(Vec<outbound::Reissue>);
 
 /// Skipped pairs at debug level; possible tossing attempts at warn.
 fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {
