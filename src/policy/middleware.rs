@@ -4,9 +4,11 @@
 //! This is the single place where the policy meets the traffic; each step of
 //! the flow lives in its own module (`outbound` for `Set-Cookie`).
 
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{
@@ -15,7 +17,6 @@ use actix_web::dev::{
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
 use actix_web::{Error, HttpMessage, ResponseError};
-use futures_util::future::LocalBoxFuture;
 
 use super::error::{CookieError, ErrorBody};
 use super::extract::{LayerPolicy, Policy};
@@ -116,7 +117,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+    type Future = Respond<S::Future, B>;
 
     forward_ready!(service);
 
@@ -127,7 +128,7 @@ where
                 let res = req
                     .into_response(limit.error_response())
                     .map_into_right_body();
-                return Box::pin(ready(Ok(res)));
+                return Respond::Early { res: Some(res) };
             }
             Ok(inbound) => {
                 if let Some(header) = inbound.header {
@@ -145,7 +146,7 @@ where
                         let res = req
                             .into_response(body.respond(StatusCode::INTERNAL_SERVER_ERROR))
                             .map_into_right_body();
-                        return Box::pin(ready(Ok(res)));
+                        return Respond::Early { res: Some(res) };
                     }
                 }
                 if !inbound.diagnostics.is_empty() {
@@ -156,10 +157,59 @@ where
                 // Pushed after any data container of the App, before those
                 // of scopes and resources: `app_data` searches them all.
                 req.add_data_container(self.data.clone());
-                let policy = self.policy.clone();
-                let reissue = inbound.reissue;
-                let fut = self.service.call(req);
-                Box::pin(async move { Ok(finish(&policy, fut.await?, reissue)) })
+                Respond::Call {
+                    policy: self.policy.clone(),
+                    reissue: inbound.reissue,
+                    fut: self.service.call(req),
+                }
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`CookiePolicyMiddleware`]; not used directly.
+    ///
+    /// Written out rather than an `async` block in a `Box::pin` so that the
+    /// layer costs no allocation per request.
+    #[doc(hidden)]
+    #[project = RespondProj]
+    pub enum Respond<F, B> {
+        /// Answered on the way in (431, layer order), without the app:
+        /// the answer, until polled.
+        Early {
+            res: Option<ServiceResponse<EitherBody<B>>>,
+        },
+        /// Waiting for the app's response, to apply the policy to it and
+        /// re-issue the protected cookies the way in verified with a
+        /// previous key.
+        Call {
+            #[pin]
+            fut: F,
+            policy: Arc<CookiePolicy>,
+            reissue: Vec<outbound::Reissue>,
+        },
+    }
+}
+
+impl<F, B> Future for Respond<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            RespondProj::Early { res } => {
+                Poll::Ready(Ok(res.take().expect("Respond polled after completion")))
+            }
+            RespondProj::Call {
+                fut,
+                policy,
+                reissue,
+            } => {
+                let res = std::task::ready!(fut.poll(cx))?;
+                Poll::Ready(Ok(finish(policy, res, std::mem::take(reissue))))
             }
         }
     }
