@@ -128,7 +128,7 @@ where
                 let res = req
                     .into_response(limit.error_response())
                     .map_into_right_body();
-                return Respond::Early { res: Some(res) };
+                Respond::Early { res: Some(res) }
             }
             Ok(inbound) => {
                 if let Some(header) = inbound.header {
