@@ -216,6 +216,63 @@ async fn the_policy_extractor_says_how_to_register_the_middleware() {
 }
 
 #[actix_web::test]
+async fn the_policy_reaches_handlers_in_scopes_and_resources_with_their_own_data() {
+    async fn handler(p: Policy, n: web::Data<u32>) -> HttpResponse {
+        HttpResponse::Ok()
+            .cookie(p.cookie("a", n.to_string()).unwrap())
+            .finish()
+    }
+    let app = init_service(
+        App::new()
+            .app_data(web::Data::new(1u32))
+            .wrap(CookiePolicyLayer::new(policy("max_age = 60")))
+            .route("/x", web::get().to(handler))
+            .service(
+                web::scope("/s")
+                    .app_data(web::Data::new(2u32))
+                    .route("/x", web::get().to(handler))
+                    .service(
+                        web::resource("/r")
+                            .app_data(web::Data::new(3u32))
+                            .route(web::get().to(handler)),
+                    ),
+            )
+            .service(
+                web::scope("/inner")
+                    .app_data(web::Data::new(4u32))
+                    .wrap(CookiePolicyLayer::new(policy("max_age = 120")))
+                    .route("/x", web::get().to(handler)),
+            ),
+    )
+    .await;
+    // The innermost layer's policy is the one handlers see, as before.
+    for (uri, value, max_age) in [
+        ("/x", "1", 60),
+        ("/s/x", "2", 60),
+        ("/s/r", "3", 60),
+        ("/inner/x", "4", 120),
+    ] {
+        let res = call_service(
+            &app,
+            TestRequest::get()
+                .uri(uri)
+                .insert_header(("cookie", "k=v"))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        let cookies = set_cookies(&res);
+        assert_eq!(cookies.len(), 1, "{uri}");
+        let c = SetCookie::parse(&cookies[0]).unwrap();
+        assert_eq!(
+            (c.name.as_str(), c.value.as_str(), c.max_age),
+            ("a", value, Some(max_age)),
+            "{uri}"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn responses_without_cookies_pass_untouched() {
     let (status, cookies, body) = get_with(CookiePolicy::default(), &[]).await;
     assert_eq!(

@@ -45,15 +45,25 @@ impl Policy {
     }
 }
 
+/// The policy as [`CookiePolicyLayer`](super::CookiePolicyLayer) hands it
+/// to the request, in a data container the layer builds once and pushes on
+/// every request (no per-request insert). Only this crate can make one, so
+/// an app's own `app_data(Policy)` cannot pass for the layer having run.
+pub(crate) struct LayerPolicy(pub(crate) Policy);
+
 impl FromRequest for Policy {
     type Error = PolicyLayerMissing;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(req.extensions().get::<Policy>().cloned().ok_or_else(|| {
-            log::error!("{PolicyLayerMissing}");
-            PolicyLayerMissing
-        }))
+        ready(
+            req.app_data::<LayerPolicy>()
+                .map(|p| p.0.clone())
+                .ok_or_else(|| {
+                    log::error!("{PolicyLayerMissing}");
+                    PolicyLayerMissing
+                }),
+        )
     }
 }
 

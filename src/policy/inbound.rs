@@ -23,11 +23,12 @@ use std::time::SystemTime;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{COOKIE, HeaderMap, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use smallvec::SmallVec;
 
 use super::error::ErrorBody;
 use super::outbound::{Reissue, printable};
 use super::protect::Failure;
-use super::{CookiePolicy, grammar, prefix};
+use super::{CookieAttributes, CookiePolicy, grammar, prefix};
 
 /// Why a cookie the client sent was not handed to the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -190,26 +191,31 @@ fn sub_str<'h>(text: Option<&'h str>, bytes: &'h [u8], part: &'h [u8]) -> Option
 }
 
 /// One accepted pair: the name the app sees, its name on the wire, the
-/// value, and sensitivity.
+/// value, sensitivity and the attributes the policy gives it.
 struct Pair<'a> {
     name: &'a str,
     wire: &'a str,
     value: Cow<'a, str>,
     sensitive: bool,
+    attrs: &'a CookieAttributes,
 }
+
+/// Accepted pairs, on the stack up to a request with this many cookies:
+/// only a larger one allocates for them.
+const INLINE_PAIRS: usize = 32;
+
+type Pairs<'a> = SmallVec<[Pair<'a>; INLINE_PAIRS]>;
 
 /// Reads every `Cookie` field of a request under `policy`, as the
 /// middleware does before any handler runs; changes nothing itself.
 pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, LimitExceeded> {
     let config = policy.config();
     // One lookup of the header map; a second field is rare (HTTP/2 splits).
-    let mut all = headers.get_all(COOKIE);
-    let Some(first) = all.next() else {
+    let fields = headers.get_all(COOKIE).as_slice();
+    let [first, more @ ..] = fields else {
         return Ok(Inbound::default());
     };
-    let more: Vec<&HeaderValue> = all.collect();
-    let fields = std::iter::once(first).chain(more.iter().copied());
-    let bytes: usize = first.len() + more.iter().map(|v| v.len()).sum::<usize>();
+    let bytes: usize = fields.iter().map(HeaderValue::len).sum();
     if bytes > config.max_header_bytes {
         return Err(LimitExceeded::Bytes {
             bytes,
@@ -224,19 +230,29 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             detail,
         });
     };
-    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(8);
+    let mut pairs = Pairs::new();
     let mut count = 0usize;
+    // Whether the one field is already what would be written back: every
+    // pair `name=value` with nothing to escape, separated by exactly "; ".
+    // Decided during the parse, in place of a second pass comparing the
+    // header with the pairs; what is skipped or changed later (a diagnostic,
+    // a renamed or decrypted pair) rules it out below.
+    let mut canonical = more.is_empty();
     for field in fields {
         let bytes = field.as_bytes();
         // One UTF-8 check per field; then names and values (checked ASCII)
         // are sliced out of it for free. A field that is not UTF-8 falls
         // back to checking each part.
         let text = std::str::from_utf8(bytes).ok();
-        for piece in bytes.split(|&b| b == b';') {
-            let piece = trim(piece);
+        for (i, raw) in bytes.split(|&b| b == b';').enumerate() {
+            let piece = trim(raw);
             if piece.is_empty() {
+                canonical = false;
                 continue;
             }
+            // No OWS but the one space after each ';'.
+            canonical &=
+                raw.len() == piece.len() + usize::from(i > 0) && (i == 0 || raw[0] == b' ');
             count += 1;
             if count > config.max_pairs {
                 return Err(LimitExceeded::Pairs {
@@ -252,6 +268,8 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
                 continue;
             };
             let (name, value) = (trim(&piece[..eq]), trim(&piece[eq + 1..]));
+            // No OWS around '='.
+            canonical &= name.len() == eq && value.len() == piece.len() - eq - 1;
             if let Err(bad) = grammar::check_name(name) {
                 let detail = match bad {
                     None => "an empty name".to_owned(),
@@ -268,21 +286,30 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
                 );
                 continue;
             }
-            if let Some(at) = grammar::bad_percent_escape(value) {
-                skip(
-                    name,
-                    DiagnosticKind::BadPercentEscape,
-                    format!("'%' at position {at} of the value is not followed by two hex digits"),
-                );
-                continue;
+            // One scan for '%' in name and value: it is escaped when written
+            // back, and in a value it must start an escape.
+            if piece.contains(&b'%') {
+                canonical = false;
+                if let Some(at) = grammar::bad_percent_escape(value) {
+                    skip(
+                        name,
+                        DiagnosticKind::BadPercentEscape,
+                        format!(
+                            "'%' at position {at} of the value is not followed by two hex digits"
+                        ),
+                    );
+                    continue;
+                }
             }
             // Both checks above admit ASCII only, so these never fail.
             let (Some(name), Some(value)) =
                 (sub_str(text, bytes, name), sub_str(text, bytes, value))
             else {
+                canonical = false;
                 continue;
             };
-            if let Some((req, false)) = prefix::of(name) {
+            let prefix = prefix::of(name);
+            if let Some((req, false)) = prefix {
                 skip(
                     name.as_bytes(),
                     DiagnosticKind::NonCanonicalPrefix,
@@ -293,50 +320,55 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
                 );
                 continue;
             }
-            let (visible, sensitive) = match policy.inbound_name(name) {
-                Some(read) => read,
-                None => {
-                    skip(
-                        name.as_bytes(),
-                        DiagnosticKind::MissingPrefix,
-                        format!(
-                            "this cookie is read only as {}; a plain copy can be set by anyone",
-                            policy.wire_name(name)
-                        ),
-                    );
-                    continue;
-                }
+            let Some(read) = policy.inbound_name(name, prefix.is_some()) else {
+                skip(
+                    name.as_bytes(),
+                    DiagnosticKind::MissingPrefix,
+                    format!(
+                        "this cookie is read only as {}; a plain copy can be set by anyone",
+                        policy.wire_name(name)
+                    ),
+                );
+                continue;
             };
+            // The app sees the declared name: the header must be rewritten.
+            canonical &= read.declared.is_none();
             pairs.push(Pair {
-                name: visible,
+                name: read.declared.unwrap_or(name),
                 wire: name,
                 value: Cow::Borrowed(value),
-                sensitive,
+                sensitive: read.sensitive,
+                attrs: read.attrs,
             });
         }
     }
     drop_duplicates(&mut pairs, &mut skip);
-    let reissue = unprotect(policy, &mut pairs, &mut skip);
+    let (reissue, decrypted) = unprotect(policy, &mut pairs, &mut skip);
 
-    let header = match first {
-        // The common case: one field already in canonical form. Compared in
+    // Every pair skipped, here or in the two steps above, left a diagnostic.
+    let header = if canonical && !decrypted && diagnostics.is_empty() && !pairs.is_empty() {
+        // The common case: one field already in canonical form, left in
         // place, so such a request costs no allocation for the header.
-        original if more.is_empty() && is_canonical(original.as_bytes(), &pairs) => None,
-        _ if pairs.is_empty() => Some(None),
-        _ => {
-            let mut canonical = String::with_capacity(bytes + 8);
-            for p in &pairs {
-                if !canonical.is_empty() {
-                    canonical.push_str("; ");
-                }
-                push_escaped(&mut canonical, p.name);
-                canonical.push('=');
-                push_escaped(&mut canonical, &p.value);
+        None
+    } else if pairs.is_empty() {
+        Some(None)
+    } else {
+        let mut canonical = String::with_capacity(bytes + 8);
+        for p in &pairs {
+            if !canonical.is_empty() {
+                canonical.push_str("; ");
             }
-            // Only checked ASCII goes into `canonical`.
-            Some(HeaderValue::from_str(&canonical).ok())
+            push_escaped(&mut canonical, p.name);
+            canonical.push('=');
+            push_escaped(&mut canonical, &p.value);
         }
+        // Only checked ASCII goes into `canonical`.
+        Some(HeaderValue::from_str(&canonical).ok())
     };
+    debug_assert_eq!(
+        header.is_none(),
+        more.is_empty() && is_canonical(first.as_bytes(), &pairs)
+    );
     Ok(Inbound {
         header,
         diagnostics,
@@ -345,19 +377,24 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
 }
 
 /// Verifies or decrypts every protected pair in place; drops those that
-/// fail (R21: never the unprotected value) and returns those to re-issue.
+/// fail (R21: never the unprotected value). Returns those to re-issue, and
+/// whether a value changed.
 fn unprotect(
     policy: &CookiePolicy,
-    pairs: &mut Vec<Pair<'_>>,
+    pairs: &mut Pairs<'_>,
     skip: &mut impl FnMut(&[u8], DiagnosticKind, String),
-) -> Vec<Reissue> {
+) -> (Vec<Reissue>, bool) {
     let mut reissue = Vec::new();
+    let mut changed = false;
     let Some(keys) = policy.keys() else {
-        return reissue;
+        return (reissue, changed);
     };
+    if pairs.iter().all(|p| p.attrs.protection.is_none()) {
+        return (reissue, changed);
+    }
     let mut now = None;
-    pairs.retain_mut(|p| {
-        let attrs = policy.attributes(p.wire);
+    pairs.retain(|p| {
+        let attrs = p.attrs;
         let Some(protection) = attrs.protection else {
             return true;
         };
@@ -388,6 +425,7 @@ fn unprotect(
                         issued_at: v.issued_at,
                     });
                 }
+                changed |= v.value != *p.value;
                 p.value = Cow::Owned(v.value);
                 true
             }
@@ -410,11 +448,12 @@ fn unprotect(
             }
         }
     });
-    reissue
+    (reissue, changed)
 }
 
 /// Whether `original` is exactly `name=value; name=value` of `pairs`, with
-/// nothing to escape.
+/// nothing to escape: the definition the parse's own `canonical` follows,
+/// checked against it in debug builds.
 fn is_canonical(original: &[u8], pairs: &[Pair<'_>]) -> bool {
     let mut rest = original;
     for (i, p) in pairs.iter().enumerate() {
@@ -468,10 +507,7 @@ fn has_duplicates(pairs: &[Pair<'_>]) -> bool {
 
 /// Sensitive names sent more than once become absent (R20); for other names
 /// the first copy wins, as user agents send the most specific path first.
-fn drop_duplicates(
-    pairs: &mut Vec<Pair<'_>>,
-    skip: &mut impl FnMut(&[u8], DiagnosticKind, String),
-) {
+fn drop_duplicates(pairs: &mut Pairs<'_>, skip: &mut impl FnMut(&[u8], DiagnosticKind, String)) {
     if !has_duplicates(pairs) {
         return;
     }
@@ -696,6 +732,56 @@ mod tests {
         assert!(!matches_canonical(h, [("a", "1")].into_iter()));
         assert!(matches_canonical(None, std::iter::empty()));
         assert!(!matches_canonical(None, [("a", "1")].into_iter()));
+    }
+
+    /// One field of a generated header: pairs from names and values that
+    /// matter to the parse, each pair with its separator before it; mostly
+    /// canonical pieces, so that one odd byte decides.
+    fn field() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        let sep = prop_oneof![
+            3 => Just("; "),
+            1 => select(vec![";", ";  ", ";\t", " ; ", ";;", "; ;", "\t; "]),
+        ];
+        let name = prop_oneof![
+            8 => select(vec!["a", "b", "c", "theme"]),
+            1 => select(vec!["sid", "__Host-sid", "__host-x", "__Secure-y", "a%41", "", "a b"]),
+        ];
+        let value = prop_oneof![
+            8 => select(vec!["1", "2", "\"q\"", "", "=1"]),
+            1 => select(vec!["x%41", "50%", "a b", "%"]),
+        ];
+        let ows = prop_oneof![8 => Just(""), 1 => select(vec![" ", "\t"])];
+        let eq = prop_oneof![8 => Just("="), 1 => Just("")];
+        let pair = (sep, name, ows.clone(), eq, ows, value).prop_map(
+            |(sep, name, before, eq, after, value)| {
+                format!("{sep}{name}{before}{eq}{after}{value}")
+            },
+        );
+        let end = prop_oneof![8 => Just(""), 1 => select(vec![";", " ", "; "])];
+        (proptest::collection::vec(pair, 0..5), end).prop_map(|(pairs, end)| {
+            // A header starts with its first pair, not a separator.
+            let f = pairs.concat();
+            let f = f.strip_prefix("; ").unwrap_or(&f).to_owned();
+            f + end
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Headers built from the bytes that matter to the parse: the
+        /// canonical decision taken during the parse must agree with its
+        /// definition, `is_canonical` (the `debug_assert_eq` in `process`).
+        #[test]
+        fn the_canonical_decision_matches_its_definition(
+            fields in proptest::collection::vec(field(), 1..3)
+        ) {
+            let p = policy("[overrides.sid]\nprefix = \"host\"\n[overrides.theme]\nsensitive = true");
+            let raw: Vec<&[u8]> = fields.iter().map(|f| f.as_bytes()).collect();
+            run(&p, &raw).unwrap();
+        }
     }
 
     #[test]

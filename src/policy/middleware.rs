@@ -4,19 +4,22 @@
 //! This is the single place where the policy meets the traffic; each step of
 //! the flow lives in its own module (`outbound` for `Set-Cookie`).
 
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::dev::{
+    Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
+};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
 use actix_web::{Error, HttpMessage, ResponseError};
-use futures_util::future::LocalBoxFuture;
 
 use super::error::{CookieError, ErrorBody};
-use super::extract::Policy;
+use super::extract::{LayerPolicy, Policy};
 use super::inbound::{self, Diagnostic, DiagnosticKind, Diagnostics};
 use super::{CookiePolicy, OnViolation, outbound};
 
@@ -86,9 +89,12 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        let mut data = Extensions::new();
+        data.insert(LayerPolicy(Policy(self.policy.clone())));
         ready(Ok(CookiePolicyMiddleware {
             service: Rc::new(service),
-            policy: Policy(self.policy.clone()),
+            policy: self.policy.clone(),
+            data: Rc::new(data),
         }))
     }
 }
@@ -97,7 +103,11 @@ where
 #[doc(hidden)]
 pub struct CookiePolicyMiddleware<S> {
     service: Rc<S>,
-    policy: Policy,
+    policy: Arc<CookiePolicy>,
+    /// The [`Policy`] handle, built once: pushed onto each request as a data
+    /// container (a reference count) instead of inserted into its extensions,
+    /// which would allocate and grow the map actix-web's `cookies()` uses.
+    data: Rc<Extensions>,
 }
 
 impl<S, B> Service<ServiceRequest> for CookiePolicyMiddleware<S>
@@ -107,7 +117,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+    type Future = Respond<S::Future, B>;
 
     forward_ready!(service);
 
@@ -118,7 +128,7 @@ where
                 let res = req
                     .into_response(limit.error_response())
                     .map_into_right_body();
-                return Box::pin(ready(Ok(res)));
+                Respond::Early { res: Some(res) }
             }
             Ok(inbound) => {
                 if let Some(header) = inbound.header {
@@ -136,7 +146,7 @@ where
                         let res = req
                             .into_response(body.respond(StatusCode::INTERNAL_SERVER_ERROR))
                             .map_into_right_body();
-                        return Box::pin(ready(Ok(res)));
+                        return Respond::Early { res: Some(res) };
                     }
                 }
                 if !inbound.diagnostics.is_empty() {
@@ -144,33 +154,78 @@ where
                     req.extensions_mut()
                         .insert(Diagnostics(Arc::new(inbound.diagnostics)));
                 }
-                if !inbound.reissue.is_empty() {
-                    req.extensions_mut().insert(Reissues(inbound.reissue));
+                // Pushed after any data container of the App, before those
+                // of scopes and resources: `app_data` searches them all.
+                req.add_data_container(self.data.clone());
+                Respond::Call {
+                    policy: self.policy.clone(),
+                    reissue: inbound.reissue,
+                    fut: self.service.call(req),
                 }
             }
         }
-        req.extensions_mut().insert(self.policy.clone());
-        let policy = self.policy.clone();
-        let fut = self.service.call(req);
-        Box::pin(async move { Ok(finish(&policy, fut.await?)) })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`CookiePolicyMiddleware`]; not used directly.
+    ///
+    /// Written out rather than an `async` block in a `Box::pin` so that the
+    /// layer costs no allocation per request.
+    #[doc(hidden)]
+    #[project = RespondProj]
+    pub enum Respond<F, B> {
+        /// Answered on the way in (431, layer order), without the app:
+        /// the answer, until polled.
+        Early {
+            res: Option<ServiceResponse<EitherBody<B>>>,
+        },
+        /// Waiting for the app's response, to apply the policy to it and
+        /// re-issue the protected cookies the way in verified with a
+        /// previous key.
+        Call {
+            #[pin]
+            fut: F,
+            policy: Arc<CookiePolicy>,
+            reissue: Vec<outbound::Reissue>,
+        },
+    }
+}
+
+impl<F, B> Future for Respond<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            RespondProj::Early { res } => {
+                Poll::Ready(Ok(res.take().expect("Respond polled after completion")))
+            }
+            RespondProj::Call {
+                fut,
+                policy,
+                reissue,
+            } => {
+                let res = std::task::ready!(fut.poll(cx))?;
+                Poll::Ready(Ok(finish(policy, res, std::mem::take(reissue))))
+            }
+        }
     }
 }
 
 /// The way out: applies the policy to the response's cookies and turns a
 /// cookie violation into the error response the policy asks for.
-fn finish<B>(policy: &CookiePolicy, mut res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
+/// `reissue` holds the protected cookies the way in verified with a
+/// previous key (always empty without keys).
+fn finish<B>(
+    policy: &CookiePolicy,
+    mut res: ServiceResponse<B>,
+    reissue: Vec<outbound::Reissue>,
+) -> ServiceResponse<EitherBody<B>> {
     let config = policy.config();
     let drop_mode = config.on_violation == OnViolation::Drop;
-    // Only protected cookies are ever re-issued.
-    let reissue = match policy.keys() {
-        Some(_) => res
-            .request()
-            .extensions_mut()
-            .remove::<Reissues>()
-            .map(|r| r.0)
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
     // Looked up only for a cookie with a Domain.
     let request = res.request().clone();
     let host = move || Some(outbound::host_name(request.connection_info().host()));
@@ -225,9 +280,6 @@ fn sees_accepted(req: &ServiceRequest) -> bool {
     let header = req.headers().get(COOKIE).and_then(|v| v.to_str().ok());
     inbound::matches_canonical(header, cookies.iter().map(|c| (c.name(), c.value())))
 }
-
-/// Cookies to re-issue under the current key, from the way in to the way out.
-struct Reissues(Vec<outbound::Reissue>);
 
 /// Skipped pairs at debug level; possible tossing attempts at warn.
 fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {

@@ -485,6 +485,41 @@ impl CookieAttributes {
     }
 }
 
+/// How the inbound layer reads one name from the wire: see
+/// [`CookiePolicy::inbound_name`].
+pub(crate) struct InboundName<'p> {
+    /// The declared name the app sees (`sid` for `__Host-sid`), when the
+    /// name on the wire is a declared prefixed one.
+    pub declared: Option<&'p str>,
+    /// Declared sensitive or prefixed, or carrying a prefix.
+    pub sensitive: bool,
+    /// The attributes of the cookie.
+    pub attrs: &'p CookieAttributes,
+}
+
+/// A 64-bit summary of a set of names, one bit per (length, last byte):
+/// a clear bit proves the name is not in the set, so most names skip the
+/// map lookups (string comparisons) entirely. Not keyed: the names come
+/// from the configuration, so a client can at worst make a name cost the
+/// lookup it cost before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct NameFilter(u64);
+
+impl NameFilter {
+    fn bit(name: &str) -> u64 {
+        let last = name.as_bytes().last().copied().unwrap_or(0) as usize;
+        1 << ((name.len().wrapping_mul(31).wrapping_add(last)) % 64)
+    }
+
+    fn insert(&mut self, name: &str) {
+        self.0 |= Self::bit(name);
+    }
+
+    fn may_contain(self, name: &str) -> bool {
+        self.0 & Self::bit(name) != 0
+    }
+}
+
 /// The validated cookie policy.
 ///
 /// Build it with [`CookiePolicy::new`] from a [`CookiePolicyConfig`], or
@@ -500,6 +535,9 @@ pub struct CookiePolicy {
     overrides: BTreeMap<String, CookieAttributes>,
     /// Prefixed names on the wire (`__Host-sid`) to their declared names (`sid`).
     declared: BTreeMap<String, String>,
+    /// Every key of `overrides` and `declared`, summarized: a name outside
+    /// it needs no lookup in either map.
+    names: NameFilter,
     /// The keys of protected cookies; `None` when no cookie is protected.
     keys: Option<std::sync::Arc<KeyRing>>,
 }
@@ -512,6 +550,7 @@ impl Default for CookiePolicy {
             defaults: CookieAttributes::from_config(&config),
             overrides: BTreeMap::new(),
             declared: BTreeMap::new(),
+            names: NameFilter::default(),
             keys: None,
             config,
         }
@@ -594,11 +633,16 @@ impl CookiePolicy {
         } else {
             None
         };
+        let mut names = NameFilter::default();
+        for name in overrides.keys().chain(declared.keys()) {
+            names.insert(name);
+        }
         Ok(Self {
             config,
             defaults,
             overrides,
             declared,
+            names,
             keys,
         })
     }
@@ -627,7 +671,7 @@ impl CookiePolicy {
     /// The attributes the policy writes for the cookie `name`, given as
     /// declared (`sid`) or as sent on the wire (`__Host-sid`).
     pub fn attributes(&self, name: &str) -> &CookieAttributes {
-        if self.overrides.is_empty() {
+        if !self.names.may_contain(name) {
             return &self.defaults;
         }
         self.overrides
@@ -637,21 +681,42 @@ impl CookiePolicy {
     }
 
     /// How the inbound layer reads a (checked, canonically prefixed or
-    /// unprefixed) name from the wire, in one lookup: the name the app sees
-    /// and whether it is sensitive, or `None` for a cookie declared with a
-    /// prefix but sent under its plain name.
-    pub(crate) fn inbound_name<'n>(&'n self, wire: &'n str) -> Option<(&'n str, bool)> {
-        let prefixed = prefix::of(wire).is_some();
-        if self.overrides.is_empty() {
-            return Some((wire, prefixed));
+    /// unprefixed) name from the wire, `prefixed` when [`prefix::of`] found
+    /// a prefix: in at most one lookup, the declared name the app sees
+    /// instead, sensitivity and the attributes (as [`Self::attributes`]),
+    /// or `None` for a cookie declared with a prefix but sent under its
+    /// plain name.
+    pub(crate) fn inbound_name(&self, wire: &str, prefixed: bool) -> Option<InboundName<'_>> {
+        let plain = InboundName {
+            declared: None,
+            sensitive: prefixed,
+            attrs: &self.defaults,
+        };
+        // Most names are declared nowhere: no lookup at all.
+        if !self.names.may_contain(wire) {
+            return Some(plain);
         }
         if prefixed {
-            return Some((self.declared_name(wire).unwrap_or(wire), true));
+            // `new` refuses a prefix in an override's name, so a prefixed
+            // name can only be a key of `declared`.
+            return Some(match self.declared.get(wire) {
+                Some(d) => InboundName {
+                    declared: Some(d),
+                    sensitive: true,
+                    attrs: self.overrides.get(d).unwrap_or(&self.defaults),
+                },
+                None => plain,
+            });
         }
+        // `declared` holds prefixed names only: the overrides decide.
         match self.overrides.get(wire) {
             Some(a) if a.prefix.is_some() => None,
-            Some(a) => Some((wire, a.sensitive)),
-            None => Some((wire, false)),
+            Some(a) => Some(InboundName {
+                declared: None,
+                sensitive: a.sensitive,
+                attrs: a,
+            }),
+            None => Some(plain),
         }
     }
 
