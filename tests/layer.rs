@@ -265,7 +265,7 @@ async fn the_policy_reaches_handlers_in_scopes_and_resources_with_their_own_data
         assert_eq!(cookies.len(), 1, "{uri}");
         let c = SetCookie::parse(&cookies[0]).unwrap();
         assert_eq!(
-            (c.name.as_str(), c.value.as_str(), c.max_age),
+            (c.name.as_ref(), c.value.as_ref(), c.max_age),
             ("a", value, Some(max_age)),
             "{uri}"
         );
