@@ -556,7 +556,15 @@ pub(crate) fn matches_canonical<'c>(
     canonical: Option<&str>,
     cookies: impl ExactSizeIterator<Item = (&'c str, &'c str)>,
 ) -> bool {
-    if canonical.map_or(0, |h| h.split("; ").count()) != cookies.len() {
+    // The pairs of a canonical header are separated by exactly "; ", and no
+    // pair holds a ';' (it is not a cookie-octet): byte scans, no searcher.
+    let pairs = canonical.into_iter().flat_map(|h| {
+        super::outbound::split_ascii(h, b';')
+            .enumerate()
+            .map(|(i, p)| if i == 0 { p } else { p.get(1..).unwrap_or(p) })
+    });
+    let count = canonical.map_or(0, |h| h.bytes().filter(|&b| b == b';').count() + 1);
+    if count != cookies.len() {
         return false;
     }
     // The cookie crate may strip one pair of quotes around a value.
@@ -565,29 +573,41 @@ pub(crate) fn matches_canonical<'c>(
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(v)
     }
-    let pairs = canonical.into_iter().flat_map(|h| h.split("; "));
     pairs.zip(cookies).all(|(pair, (name, value))| {
-        let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (n, v) = match pair.bytes().position(|b| b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, ""),
+        };
         unescaped_eq(n, name) && unescaped_eq(bare(v), bare(value))
     })
 }
 
 /// `escaped` with each `%25` read as `%` equals `plain`.
 fn unescaped_eq(escaped: &str, plain: &str) -> bool {
-    let mut parts = escaped.split("%25");
-    let Some(first) = parts.next() else {
-        return plain.is_empty();
-    };
-    let Some(mut rest) = plain.strip_prefix(first) else {
-        return false;
-    };
-    for part in parts {
-        let Some(r) = rest.strip_prefix('%').and_then(|r| r.strip_prefix(part)) else {
+    let (e, p) = (escaped.as_bytes(), plain.as_bytes());
+    if !e.contains(&b'%') {
+        return e == p;
+    }
+    // Every '%' of the canonical header is written "%25".
+    let (mut i, mut j) = (0, 0);
+    while i < e.len() {
+        let Some(&plain_byte) = p.get(j) else {
             return false;
         };
-        rest = r;
+        if e[i] == b'%' {
+            if e.get(i + 1..i + 3) != Some(b"25") || plain_byte != b'%' {
+                return false;
+            }
+            i += 3;
+        } else {
+            if e[i] != plain_byte {
+                return false;
+            }
+            i += 1;
+        }
+        j += 1;
     }
-    rest.is_empty()
+    j == p.len()
 }
 
 fn push_escaped(out: &mut String, s: &str) {
@@ -732,6 +752,25 @@ mod tests {
         assert!(!matches_canonical(h, [("a", "1")].into_iter()));
         assert!(matches_canonical(None, std::iter::empty()));
         assert!(!matches_canonical(None, [("a", "1")].into_iter()));
+    }
+
+    #[test]
+    fn an_escaped_part_matches_only_its_exact_decoding() {
+        for (escaped, plain, same) in [
+            ("x%25y", "x%y", true),
+            ("%25%25", "%%", true),
+            ("x%25", "x%", true),
+            ("x%25y", "x%25y", false),
+            ("x%25y", "x%y!", false),
+            ("x%25y", "x%", false),
+            ("x%2", "x%", false),
+            ("x%41", "xA", false),
+            ("abc", "abc", true),
+            ("abc", "abd", false),
+            ("", "", true),
+        ] {
+            assert_eq!(unescaped_eq(escaped, plain), same, "{escaped} vs {plain}");
+        }
     }
 
     /// One field of a generated header: pairs from names and values that

@@ -221,7 +221,7 @@ enum Attr {
 /// Splits at an ASCII byte, scanning bytes rather than chars (this runs for
 /// every cookie the app writes). Slicing at an ASCII byte always falls on a
 /// char boundary.
-fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     s.as_bytes()
         .split(move |&b| b == sep)
         .scan(0usize, move |start, piece| {
