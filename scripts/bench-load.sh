@@ -42,6 +42,11 @@
 #                     the wrk duration, capped at 120 s. Prints VmRSS before,
 #                     after calibration and after the soak, plus VmHWM.
 #   --no-build        skip the cargo build and use the existing binaries
+#   --together        run each cookie-policy/baseline pair at the same time
+#                     (both servers on CPU 0, both wrk on CPU 1): the same
+#                     core and the same noise for both, so the ratio holds
+#                     on a busy machine; requests/s are then about half
+#   PIN=0             do not pin the Rust servers to CPU 0 and wrk to CPU 1
 #   -h, --help        print this help
 #
 # Examples:
@@ -70,6 +75,15 @@ THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-32}
 WORKERS=${WORKERS:-1}
 WARMUP=${WARMUP:-1}
+# Pin the Rust servers to CPU 0 and wrk to CPU 1 (when there are two CPUs
+# and taskset): the two no longer trade places on one core, which is most
+# of the run-to-run spread on a small machine. PIN=0 turns it off.
+PIN=${PIN:-1}
+# --together: in each round, load cookie-policy and the baseline at the same
+# time, both servers on one CPU and both wrk on the other. They then share
+# the same core and the same noise, so the ratio of their requests/s is the
+# ratio of their cost per request even on a busy machine.
+TOGETHER=${TOGETHER:-0}
 FASTAPI=0
 SOAK=0
 SOAK_N=1000000
@@ -89,6 +103,7 @@ while (($#)); do
     -h | --help) usage; exit 0 ;;
     --fastapi) FASTAPI=1 ;;
     --no-build) BUILD=0 ;;
+    --together) TOGETHER=1 ;;
     --soak)
         SOAK=1
         if [[ ${2:-} =~ ^[0-9]+$ ]]; then SOAK_N=$2; shift; fi ;;
@@ -118,7 +133,12 @@ while (($#)); do
     esac
     shift
 done
-for v in ROUNDS DURATION THREADS CONNECTIONS WORKERS WARMUP SOAK_N; do need_int "$v" "${!v}"; done
+for v in ROUNDS DURATION THREADS CONNECTIONS WORKERS WARMUP SOAK_N PIN; do need_int "$v" "${!v}"; done
+# `env` is a no-op prefix, so the arrays can always be expanded.
+SERVER_PIN=(env) WRK_PIN=(env) PINNING="not pinned"
+if ((PIN)) && (($(nproc) >= 2)) && command -v taskset >/dev/null 2>&1; then
+    SERVER_PIN=(taskset -c 0) WRK_PIN=(taskset -c 1) PINNING="servers on CPU 0, wrk on CPU 1"
+fi
 ((ROUNDS >= 1 && DURATION >= 1 && THREADS >= 1 && WORKERS >= 1 && SOAK_N >= 1)) ||
     die "ROUNDS, DURATION, THREADS, WORKERS and the soak size must be at least 1"
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
@@ -192,7 +212,7 @@ start_cp() {
     env APP_ENV=development APP_CONFIG_DIR="$ROOT/config" \
         APP_SERVER__HOST=127.0.0.1 APP_SERVER__PORT="$CP_PORT" \
         APP_SERVER__WORKERS="$WORKERS" APP_KEYS__CURRENT="$KEY" RUST_LOG=warn \
-        "$CP_BIN" >"$WORK/cookie-policy.log" 2>&1 &
+        "${SERVER_PIN[@]}" "$CP_BIN" >"$WORK/cookie-policy.log" 2>&1 &
     CP_PID=$!
     PIDS+=("$CP_PID")
     wait_healthy cookie-policy "$CP_PID" "$CP_PORT" "$WORK/cookie-policy.log"
@@ -201,7 +221,7 @@ start_cp() {
 start_base() {
     BASE_PORT=$(free_port)
     env APP_KEYS__CURRENT="$KEY" APP_SERVER__WORKERS="$WORKERS" RUST_LOG=warn \
-        "$BASE_BIN" "127.0.0.1:$BASE_PORT" >"$WORK/baseline.log" 2>&1 &
+        "${SERVER_PIN[@]}" "$BASE_BIN" "127.0.0.1:$BASE_PORT" >"$WORK/baseline.log" 2>&1 &
     BASE_PID=$!
     PIDS+=("$BASE_PID")
     wait_healthy baseline "$BASE_PID" "$BASE_PORT" "$WORK/baseline.log"
@@ -268,9 +288,9 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 # run_wrk PORT PATH COOKIE SECONDS: prints "rps p50_ms p99_ms requests bad"
 # (bad = non-2xx/3xx responses + socket errors).
 run_wrk() {
-    local out=$WORK/wrk.out args=(-t"$THREADS" -c"$CONNECTIONS" -d"${4}s" --latency)
+    local out=$WORK/wrk.$1.out args=(-t"$THREADS" -c"$CONNECTIONS" -d"${4}s" --latency)
     [[ -n $3 ]] && args+=(-H "Cookie: $3")
-    if ! timeout $(($4 + 30)) wrk "${args[@]}" "http://127.0.0.1:$1$2" >"$out" 2>&1; then
+    if ! timeout $(($4 + 30)) "${WRK_PIN[@]}" wrk "${args[@]}" "http://127.0.0.1:$1$2" >"$out" 2>&1; then
         die "wrk failed on 127.0.0.1:$1$2:
 $(cat "$out")"
     fi
@@ -413,6 +433,7 @@ declare -A COOKIE_OF=([profile]="username=alice" [login]="" [private]="session=$
 declare -A RES=()
 SCENARIOS=(profile login private)
 port_of() { case $1 in cp) echo "$CP_PORT" ;; base) echo "$BASE_PORT" ;; fa) echo "$FA_PORT" ;; esac; }
+((TOGETHER)) && ((PIN == 0 || $(nproc) < 2)) && die "--together needs PIN=1 and two CPUs"
 has_fa() { ((FASTAPI)) && [[ $1 != private ]]; }
 BAD=0
 
@@ -428,8 +449,23 @@ for sc in "${SCENARIOS[@]}"; do
         if has_fa "$sc"; then
             if ((r % 2)); then order+=(fa); else order=(fa "${order[@]}"); fi
         fi
-        log "==> $sc: round $r/$ROUNDS (${order[*]})"
+        if ((TOGETHER)); then
+            log "==> $sc: round $r/$ROUNDS (cp and base together)"
+            run_wrk "$CP_PORT" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$DURATION" >"$WORK/res.cp" &
+            cp_job=$!
+            run_wrk "$BASE_PORT" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$DURATION" >"$WORK/res.base" &
+            base_job=$!
+            wait "$cp_job" || die "wrk against cookie-policy failed (see above)"
+            wait "$base_job" || die "wrk against the baseline failed (see above)"
+            RES[$sc,$r,cp]=$(cat "$WORK/res.cp")
+            RES[$sc,$r,base]=$(cat "$WORK/res.base")
+            order=(together)
+            has_fa "$sc" && order+=(fa)
+        else
+            log "==> $sc: round $r/$ROUNDS (${order[*]})"
+        fi
         for s in "${order[@]}"; do
+            [[ $s == together ]] && continue
             res=$(run_wrk "$(port_of "$s")" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$DURATION")
             RES[$sc,$r,$s]=$res
             read -r _ _ _ _ bad <<<"$res"
@@ -448,13 +484,13 @@ HWM_BASE=$(proc_kb VmHWM "$BASE_PID")
 
 # ---------------------------------------------------------------- report
 
-name_of() { case $1 in cp) echo cookie-policy ;; base) echo baseline ;; fa) echo FastAPI ;; esac; }
+name_of() { case $1 in cp) echo cookie-policy ;; base) echo baseline ;; fa) echo FastAPI ;; together) echo together ;; esac; }
 declare -A MED_BASE=() MED_FA=()
 
 echo "# Load benchmark: cookie-policy vs hand-written actix-web$( ((FASTAPI)) && echo " vs FastAPI")"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPU(s): $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null); Linux $(uname -r)"
-echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; $ROUNDS rounds; warm-up ${WARMUP} s; Rust servers: $WORKERS worker(s)$( ((FASTAPI)) && echo "; FastAPI: uvicorn, 2 workers")"
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; $ROUNDS rounds; warm-up ${WARMUP} s; Rust servers: $WORKERS worker(s); $PINNING$( ((TOGETHER)) && echo "; cookie-policy and baseline loaded together")$( ((FASTAPI)) && echo "; FastAPI: uvicorn, 2 workers")"
 for sc in "${SCENARIOS[@]}"; do
     echo
     case $sc in
