@@ -363,7 +363,8 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             push_escaped(&mut canonical, &p.value);
         }
         // Only checked ASCII goes into `canonical`.
-        Some(HeaderValue::from_str(&canonical).ok())
+        // `try_from(String)` keeps the buffer instead of copying it.
+        Some(HeaderValue::try_from(canonical).ok())
     };
     debug_assert_eq!(
         header.is_none(),
@@ -611,6 +612,10 @@ fn unescaped_eq(escaped: &str, plain: &str) -> bool {
 }
 
 fn push_escaped(out: &mut String, s: &str) {
+    if !s.as_bytes().contains(&b'%') {
+        out.push_str(s);
+        return;
+    }
     for (i, part) in s.split('%').enumerate() {
         if i > 0 {
             out.push_str("%25");
