@@ -82,41 +82,25 @@ impl<'c> PolicyCookie<'c> {
     /// `name=value; HttpOnly; SameSite; Secure; Path; Domain; Max-Age; Partitioned; Priority`.
     pub fn to_header_string(&self) -> String {
         let a = self.attrs;
+        let r = &a.rendered;
         let mut out = String::with_capacity(
-            self.name.len()
-                + self.value.len()
-                + a.path.len()
-                + a.domain.as_ref().map_or(0, String::len)
-                + 96,
+            self.name.len() + self.value.len() + r.head.len() + r.tail.len() + 40,
         );
         out.push_str(&self.name);
         out.push('=');
         out.push_str(&self.value);
-        if self.http_only {
+        if self.http_only == a.http_only {
+            // The policy's attributes, written once at load.
+            out.push_str(&r.head);
+        } else {
             out.push_str("; HttpOnly");
-        }
-        out.push_str("; SameSite=");
-        out.push_str(a.same_site.as_str());
-        if a.secure {
-            out.push_str("; Secure");
-        }
-        out.push_str("; Path=");
-        out.push_str(&a.path);
-        if let Some(domain) = &a.domain {
-            out.push_str("; Domain=");
-            out.push_str(domain);
+            out.push_str(&r.head);
         }
         if let Some(max_age) = self.max_age {
             out.push_str("; Max-Age=");
             out.push_str(itoa::Buffer::new().format(max_age.max(0)));
         }
-        if a.partitioned {
-            out.push_str("; Partitioned");
-        }
-        if let Some(priority) = a.priority {
-            out.push_str("; Priority=");
-            out.push_str(priority.as_str());
-        }
+        out.push_str(&r.tail);
         out
     }
 }

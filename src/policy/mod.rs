@@ -346,6 +346,47 @@ pub struct CookieAttributes {
     pub sensitive: bool,
     /// How the value is protected, if it is.
     pub protection: Option<Protection>,
+    /// These attributes as the canonical header writes them, written once
+    /// when the policy is loaded.
+    pub(crate) rendered: Rendered,
+}
+
+/// The canonical `Set-Cookie` text of a [`CookieAttributes`], around the
+/// per-cookie parts: `name=value` + `head` + `; Max-Age=N` + `tail`. Written
+/// with the same code as every other canonical header, so that
+/// `policy.set_cookie` copies it instead of formatting each attribute, and
+/// the layer recognises such a header with one comparison.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Rendered {
+    /// `; HttpOnly; SameSite=Lax; Secure; Path=/; Domain=example.com`: what
+    /// comes before `Max-Age`.
+    pub head: String,
+    /// `; Partitioned; Priority=High`: what comes after `Max-Age`.
+    pub tail: String,
+}
+
+impl Rendered {
+    fn of(a: &CookieAttributes) -> Self {
+        let head = SetCookie {
+            domain: a.domain.as_deref().map(std::borrow::Cow::Borrowed),
+            path: Some(std::borrow::Cow::Borrowed(&a.path)),
+            secure: a.secure,
+            http_only: a.http_only,
+            same_site: Some(a.same_site),
+            ..SetCookie::default()
+        };
+        let tail = SetCookie {
+            partitioned: a.partitioned,
+            priority: a.priority,
+            ..SetCookie::default()
+        };
+        // Both render as "=" + the attributes: the name and value are empty.
+        let strip = |c: SetCookie<'_>| c.to_string().split_off(1);
+        Self {
+            head: strip(head),
+            tail: strip(tail),
+        }
+    }
 }
 
 impl CookieAttributes {
@@ -368,7 +409,15 @@ impl CookieAttributes {
             prefix: None,
             sensitive: false,
             protection: None,
+            rendered: Rendered::default(),
         }
+        .rendered()
+    }
+
+    /// The same attributes with `rendered` written from them.
+    fn rendered(mut self) -> Self {
+        self.rendered = Rendered::of(&self);
+        self
     }
 
     fn with_override(&self, o: &CookieOverride) -> Self {
@@ -386,6 +435,7 @@ impl CookieAttributes {
                 .sensitive
                 .unwrap_or(o.prefix.is_some() || o.protection.is_some()),
             protection: o.protection,
+            rendered: Rendered::default(),
         }
     }
 
@@ -481,6 +531,8 @@ impl CookieAttributes {
                 "{key}: a partitioned cookie should have same_site = \"none\" and prefix = \"host\" (R11)"
             );
         }
+        // Validation may normalize; the text follows what is finally kept.
+        self.rendered = Rendered::of(self);
         Ok(())
     }
 }

@@ -888,6 +888,20 @@ fn process_one<'h>(
             "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
         )
     })?;
+    if let Some((mut cookie, attrs)) = as_the_policy_writes(policy, text) {
+        let (sensitive, sealed) = seal_and_check(policy, attrs, &mut cookie, now, None, host)?;
+        let header = if sealed {
+            Some(cookie.header_value()?)
+        } else {
+            None
+        };
+        let written = Written {
+            cookie,
+            header,
+            original: Some(value),
+        };
+        return Ok((written, sensitive));
+    }
     let (mut cookie, canonical) = SetCookie::parse_canonical(text)?;
     let prepared = prepare(policy, &mut cookie, now, host)?;
     let header = if canonical && !prepared.changed {
@@ -906,6 +920,82 @@ fn process_one<'h>(
         original: Some(value),
     };
     Ok((written, prepared.sensitive))
+}
+
+/// The fastest path: a header that is exactly what the policy writes for
+/// its name (`policy.set_cookie`, or `policy.cookie` without changes), with
+/// at most its own `Max-Age`: `name=value` + the policy's precomputed text.
+/// One comparison replaces parsing the attributes, and filling has nothing
+/// to add; the caller still protects and checks it as any other cookie.
+/// `None` sends the header down the general path, errors included.
+fn as_the_policy_writes<'h>(
+    policy: &'h CookiePolicy,
+    text: &'h str,
+) -> Option<(SetCookie<'h>, &'h CookieAttributes)> {
+    let (name, rest) = split_once_ascii(text, b'=')?;
+    let attrs = policy.attributes(name);
+    let (value, rest) = rest.split_at(semicolon(rest));
+    let rendered = &attrs.rendered;
+    let mut rest = rest.strip_prefix(rendered.head.as_str())?;
+    let mut max_age = None;
+    if let Some(r) = rest.strip_prefix("; Max-Age=") {
+        let len = r.bytes().take_while(u8::is_ascii_digit).count();
+        let digits = &r[..len];
+        // Canonical digits only: no leading zero, few enough never to overflow.
+        if digits.is_empty() || len > 18 || (len > 1 && digits.starts_with('0')) {
+            return None;
+        }
+        max_age = Some(digits.parse().ok()?);
+        rest = &r[len..];
+    }
+    if rest != rendered.tail {
+        return None;
+    }
+    // Without its own Max-Age, the policy's would be added.
+    if max_age.is_none() && attrs.max_age.seconds().is_some() {
+        return None;
+    }
+    if grammar::check_name(name.as_bytes()).is_err()
+        || grammar::check_value(value.as_bytes()).is_err()
+        || grammar::bad_percent_escape(value.as_bytes()).is_some()
+    {
+        return None;
+    }
+    // A declared prefix missing from the name, or a prefix whose
+    // requirements the attributes do not meet: filling would change them.
+    if let Some(p) = attrs.prefix
+        && !name.starts_with(p.as_str())
+    {
+        return None;
+    }
+    if let Some((req, _)) = prefix::of(name)
+        && ((req.secure && !attrs.secure)
+            || (req.http_only && !attrs.http_only)
+            || (req.host && (attrs.path != "/" || attrs.domain.is_some())))
+    {
+        return None;
+    }
+    let cookie = SetCookie {
+        name: Cow::Borrowed(name),
+        value: Cow::Borrowed(value),
+        max_age,
+        expires: None,
+        domain: attrs.domain.as_deref().map(Cow::Borrowed),
+        path: Some(Cow::Borrowed(&attrs.path)),
+        secure: attrs.secure,
+        http_only: attrs.http_only,
+        same_site: Some(attrs.same_site),
+        partitioned: attrs.partitioned,
+        priority: attrs.priority,
+    };
+    #[cfg(debug_assertions)]
+    {
+        // The general path reads the same cookie, canonical and complete.
+        let (parsed, canonical) = SetCookie::parse_canonical(text).expect("it parses");
+        assert!(canonical && parsed == cookie, "{text}");
+        assert!(!parsed.clone().fill_with(attrs), "{text}");
+    }
+    Some((cookie, attrs))
 }
 
 /// What [`prepare`] did to a cookie.
@@ -1457,6 +1547,46 @@ mod tests {
             let errors = apply(&policy, &mut headers, false, &|| None, &[]).errors;
             assert_eq!(errors.len(), 1, "{header:?}");
         }
+    }
+
+    #[test]
+    fn only_what_the_policy_writes_takes_the_fastest_path() {
+        let policy = dev_policy();
+        let hits = [
+            "a=1; HttpOnly; SameSite=Lax; Path=/",
+            "a=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=0",
+            "a=\"q\"; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600",
+        ];
+        for text in hits {
+            let (c, _) = as_the_policy_writes(&policy, text).expect(text);
+            assert_eq!(c.to_string(), text);
+        }
+        let misses = [
+            "a=1",
+            "a=1; HttpOnly; SameSite=Lax; Path=/; Secure",
+            "a=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=060",
+            "a=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=-1",
+            "a=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=",
+            "a=1; HttpOnly; SameSite=Lax; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "a=1; HttpOnly; SameSite=Lax; Path=/x",
+            "a=1; HttpOnly; SameSite=Strict; Path=/",
+            "a=1 2; HttpOnly; SameSite=Lax; Path=/",
+            "a=5%; HttpOnly; SameSite=Lax; Path=/",
+            "a b=1; HttpOnly; SameSite=Lax; Path=/",
+            "__Secure-a=1; HttpOnly; SameSite=Lax; Path=/",
+        ];
+        for text in misses {
+            assert!(as_the_policy_writes(&policy, text).is_none(), "{text}");
+        }
+        // A policy Max-Age must be there for the header to be complete.
+        let timed = CookiePolicy::new(CookiePolicyConfig {
+            max_age: crate::policy::Lifetime::Seconds(60),
+            ..CookiePolicyConfig::default()
+        })
+        .unwrap();
+        let base = "a=1; HttpOnly; SameSite=Lax; Secure; Path=/";
+        assert!(as_the_policy_writes(&timed, base).is_none());
+        assert!(as_the_policy_writes(&timed, &format!("{base}; Max-Age=60")).is_some());
     }
 
     #[test]
