@@ -209,9 +209,85 @@ type Pairs<'a> = SmallVec<[Pair<'a>; INLINE_PAIRS]>;
 /// Reads every `Cookie` field of a request under `policy`, as the
 /// middleware does before any handler runs; changes nothing itself.
 pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, LimitExceeded> {
-    let config = policy.config();
     // One lookup of the header map; a second field is rare (HTTP/2 splits).
     let fields = headers.get_all(COOKIE).as_slice();
+    let [first, more @ ..] = fields else {
+        return Ok(Inbound::default());
+    };
+    if more.is_empty() && untouched(policy, first.as_bytes()) {
+        debug_assert!(
+            matches!(process_general(policy, fields), Ok(ref i) if i.header.is_none()
+                && i.diagnostics.is_empty() && i.reissue.is_empty()),
+            "the general path agrees"
+        );
+        return Ok(Inbound::default());
+    }
+    process_general(policy, fields)
+}
+
+/// The usual request, decided in one pass that builds nothing: one field,
+/// already canonical (`name=value` pairs separated by exactly `"; "`), every
+/// pair well formed and without `%`, every name undeclared (so neither
+/// renamed, sensitive nor protected) and without a prefix, no name twice,
+/// within the limits. The app then reads the header as it is. Anything else,
+/// including every case that needs a diagnostic, goes to the general pass.
+fn untouched(policy: &CookiePolicy, field: &[u8]) -> bool {
+    let config = policy.config();
+    if field.len() > config.max_header_bytes {
+        return false;
+    }
+    let (mut rest, mut count, mut seen) = (field, 0usize, 0u64);
+    let mut kept: [&[u8]; 16] = [&[]; 16];
+    loop {
+        // The name first: a declared one (a session, say) goes to the
+        // general pass before its long value is scanned at all.
+        let Some(eq) = rest.iter().position(|&b| b == b'=' || b == b';') else {
+            return false;
+        };
+        let name = &rest[..eq];
+        count += 1;
+        if rest[eq] != b'='
+            || count > config.max_pairs
+            || name.starts_with(b"__")
+            || grammar::check_name(name).is_err()
+            || policy.is_declared(name)
+        {
+            return false;
+        }
+        let tail = &rest[eq + 1..];
+        let end = tail.iter().position(|&b| b == b';').unwrap_or(tail.len());
+        let (value, after) = tail.split_at(end);
+        if grammar::check_value(value).is_err() || value.contains(&b'%') || name.contains(&b'%') {
+            return false;
+        }
+        // No name twice: a 64-bit filter of (length, last byte), and on a
+        // collision an exact comparison with the earlier names (kept for
+        // the first few; beyond them the general pass decides).
+        let last = usize::from(name.last().copied().unwrap_or(0));
+        let bit = 1u64 << ((name.len().wrapping_mul(31) + last) % 64);
+        if seen & bit != 0 && (count > kept.len() || kept[..count - 1].contains(&name)) {
+            return false;
+        }
+        seen |= bit;
+        if let Some(slot) = kept.get_mut(count - 1) {
+            *slot = name;
+        }
+        if after.is_empty() {
+            return true;
+        }
+        let Some(next) = after.strip_prefix(b"; ") else {
+            return false;
+        };
+        rest = next;
+    }
+}
+
+/// Everything [`process`] does, for any request.
+fn process_general(
+    policy: &CookiePolicy,
+    fields: &[HeaderValue],
+) -> Result<Inbound, LimitExceeded> {
+    let config = policy.config();
     let [first, more @ ..] = fields else {
         return Ok(Inbound::default());
     };
@@ -757,6 +833,40 @@ mod tests {
         assert!(!matches_canonical(h, [("a", "1")].into_iter()));
         assert!(matches_canonical(None, std::iter::empty()));
         assert!(!matches_canonical(None, [("a", "1")].into_iter()));
+    }
+
+    #[test]
+    fn only_the_plain_canonical_header_skips_the_general_pass() {
+        let p = policy("[overrides.sid]\nprefix = \"host\"\nsensitive = true");
+        for hit in ["a=1", "a=1; c=\"2\"; theme=dark", "x=; y=z", "ab=1; bb=2"] {
+            assert!(untouched(&p, hit.as_bytes()), "{hit}");
+        }
+        for miss in [
+            "",
+            "a=1;",
+            "a=1;b=2",
+            "a=1;  b=2",
+            "a=1; ; b=2",
+            " a=1",
+            "a =1",
+            "a= 1",
+            "a=1 ",
+            "a",
+            "a=1; a=2",
+            "a=1; theme=x; a=2",
+            "a=5%25",
+            "__Host-sid=1",
+            "__host-x=1",
+            "sid=1",
+            "a=1 2",
+            "a=\u{e9}",
+        ] {
+            assert!(!untouched(&p, miss.as_bytes()), "{miss:?}");
+        }
+        let tight = policy("max_pairs = 2\nmax_header_bytes = 12");
+        assert!(untouched(&tight, b"a=1; b=2"));
+        assert!(!untouched(&tight, b"a=1; b=2; c=3"));
+        assert!(!untouched(&tight, b"a=12345; b=23"));
     }
 
     #[test]

@@ -558,17 +558,17 @@ pub(crate) struct InboundName<'p> {
 struct NameFilter(u64);
 
 impl NameFilter {
-    fn bit(name: &str) -> u64 {
-        let last = name.as_bytes().last().copied().unwrap_or(0) as usize;
+    fn bit(name: &[u8]) -> u64 {
+        let last = name.last().copied().unwrap_or(0) as usize;
         1 << ((name.len().wrapping_mul(31).wrapping_add(last)) % 64)
     }
 
     fn insert(&mut self, name: &str) {
-        self.0 |= Self::bit(name);
+        self.0 |= Self::bit(name.as_bytes());
     }
 
     fn may_contain(self, name: &str) -> bool {
-        self.0 & Self::bit(name) != 0
+        self.0 & Self::bit(name.as_bytes()) != 0
     }
 }
 
@@ -703,6 +703,15 @@ impl CookiePolicy {
     pub fn with_keys(mut self, keys: KeyRing) -> Self {
         self.keys = Some(std::sync::Arc::new(keys));
         self
+    }
+
+    /// Whether `name` is a declared name (an override, or a declared
+    /// prefixed name on the wire); the filter answers most names without a
+    /// lookup.
+    pub(crate) fn is_declared(&self, name: &[u8]) -> bool {
+        self.names.0 & NameFilter::bit(name) != 0
+            && std::str::from_utf8(name)
+                .is_ok_and(|n| self.overrides.contains_key(n) || self.declared.contains_key(n))
     }
 
     /// The key ring, when a cookie is protected or keys were given.
