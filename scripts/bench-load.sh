@@ -450,13 +450,16 @@ for sc in "${SCENARIOS[@]}"; do
             if ((r % 2)); then order+=(fa); else order=(fa "${order[@]}"); fi
         fi
         if ((TOGETHER)); then
-            log "==> $sc: round $r/$ROUNDS (cp and base together)"
-            run_wrk "$CP_PORT" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$DURATION" >"$WORK/res.cp" &
-            cp_job=$!
-            run_wrk "$BASE_PORT" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$DURATION" >"$WORK/res.base" &
-            base_job=$!
-            wait "$cp_job" || die "wrk against cookie-policy failed (see above)"
-            wait "$base_job" || die "wrk against the baseline failed (see above)"
+            log "==> $sc: round $r/$ROUNDS (${order[*]}, together)"
+            # The two wrk start a few ms apart: which goes first alternates.
+            declare -A job=()
+            for s in "${order[@]}"; do
+                [[ $s == fa ]] && continue
+                run_wrk "$(port_of "$s")" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$DURATION" >"$WORK/res.$s" &
+                job[$s]=$!
+            done
+            wait "${job[cp]}" || die "wrk against cookie-policy failed (see above)"
+            wait "${job[base]}" || die "wrk against the baseline failed (see above)"
             RES[$sc,$r,cp]=$(cat "$WORK/res.cp")
             RES[$sc,$r,base]=$(cat "$WORK/res.base")
             order=(together)
