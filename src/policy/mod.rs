@@ -1068,6 +1068,10 @@ mod tests {
                 "cookies.path: a path must start with '/', got \"app\" (R5)",
             ),
             (
+                "path = \"/app \"",
+                "cookies.path: a path must not end with a space, which is trimmed when the header is read, got \"/app \" (R5)",
+            ),
+            (
                 "same_site = \"none\"\nsecure = false",
                 "cookies.same_site: same_site = \"none\" requires secure = true, or browsers ignore the cookie (R10)",
             ),

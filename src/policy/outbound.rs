@@ -167,6 +167,17 @@ pub(crate) fn check_path(path: &str) -> Result<(), (ViolationKind, String)> {
             format!("a path must start with '/', got {:?}", printable(path)),
         ));
     }
+    // A header's attribute values are read trimmed, so such a path could
+    // never be written exactly (only a configured path can end so).
+    if path.ends_with(' ') {
+        return Err((
+            ViolationKind::InvalidPath,
+            format!(
+                "a path must not end with a space, which is trimmed when the header is read, got {:?}",
+                printable(path)
+            ),
+        ));
+    }
     Ok(())
 }
 
