@@ -39,8 +39,9 @@ pub const MAX_NAME_VALUE_BYTES: usize = 4096;
 /// `name=value; HttpOnly; SameSite; Secure; Path; Domain; Max-Age; Expires; Partitioned; Priority`.
 ///
 /// That order is the one actix-web (the `cookie` crate) writes, so a cookie
-/// built with [`CookiePolicy::cookie`] already is in canonical form and the
-/// layer sends it as it is, without writing the header again.
+/// built with [`CookiePolicy::cookie`] already is in canonical form, and,
+/// when the policy adds neither `Partitioned` nor `Priority` (which the
+/// `cookie` crate cannot write), the layer sends it as it is.
 ///
 /// ```
 /// use cookie_policy::policy::{SetCookie, SameSite};
