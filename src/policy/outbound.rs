@@ -243,6 +243,25 @@ pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
         })
 }
 
+/// Whether `name=value` meets R1 and R2 and reads back (no bad `%`
+/// escape): the fast paths' check, which builds no error.
+fn is_valid_pair(name: &str, value: &str) -> bool {
+    grammar::check_name(name.as_bytes()).is_ok()
+        && grammar::check_value(value.as_bytes()).is_ok()
+        && grammar::bad_percent_escape(value.as_bytes()).is_none()
+}
+
+/// A `Max-Age` value spelled exactly as `Display` writes it (digits, no
+/// sign, no leading zero, within `i64`), read; `None` for any other spelling.
+/// The one definition of a canonical `Max-Age` for every parser here.
+fn canonical_max_age(v: &str) -> Option<i64> {
+    let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (v.len() > 1 && v.starts_with('0')) {
+        return None;
+    }
+    v.parse().ok()
+}
+
 /// Where the first `;` is, or the length: a plain byte scan, several times
 /// cheaper than `str::find` with a char pattern on these short strings.
 fn semicolon(s: &str) -> usize {
@@ -299,10 +318,7 @@ impl<'a> SetCookie<'a> {
     fn parse_exact(header: &'a str) -> Option<SetCookie<'a>> {
         let (first, mut rest) = header.split_at(semicolon(header));
         let (name, value) = split_once_ascii(first, b'=')?;
-        if grammar::check_name(name.as_bytes()).is_err()
-            || grammar::check_value(value.as_bytes()).is_err()
-            || grammar::bad_percent_escape(value.as_bytes()).is_some()
-        {
+        if !is_valid_pair(name, value) {
             return None;
         }
         let mut c = SetCookie {
@@ -353,16 +369,7 @@ impl<'a> SetCookie<'a> {
                             Attr::Domain
                         }
                         "Max-Age" => {
-                            // Canonical digits only: no sign, no leading
-                            // zero, few enough never to overflow.
-                            let digits_ok = !v.is_empty()
-                                && v.len() <= 18
-                                && v.bytes().all(|b| b.is_ascii_digit())
-                                && (v == "0" || !v.starts_with('0'));
-                            if !digits_ok {
-                                return None;
-                            }
-                            c.max_age = Some(v.parse().ok()?);
+                            c.max_age = Some(canonical_max_age(v)?);
                             Attr::MaxAge
                         }
                         "Expires" => {
@@ -532,8 +539,7 @@ impl<'a> SetCookie<'a> {
                     ));
                 };
                 self.max_age = Some(n);
-                // Written back as the number itself: no sign, no leading zero.
-                digits.len() == v.len() && (v == "0" || !v.starts_with('0')) && n != i64::MAX
+                canonical_max_age(v).is_some()
             }
             Attr::Domain => {
                 let d = normalize_domain(v).map_err(|m| (ViolationKind::InvalidDomain, m))?;
@@ -952,12 +958,7 @@ fn as_the_policy_writes<'h>(
     let mut max_age = None;
     if let Some(r) = rest.strip_prefix("; Max-Age=") {
         let len = r.bytes().take_while(u8::is_ascii_digit).count();
-        let digits = &r[..len];
-        // Canonical digits only: no leading zero, few enough never to overflow.
-        if digits.is_empty() || len > 18 || (len > 1 && digits.starts_with('0')) {
-            return None;
-        }
-        max_age = Some(digits.parse().ok()?);
+        max_age = Some(canonical_max_age(&r[..len])?);
         rest = &r[len..];
     }
     if rest != rendered.tail {
@@ -967,10 +968,7 @@ fn as_the_policy_writes<'h>(
     if max_age.is_none() && attrs.max_age.seconds().is_some() {
         return None;
     }
-    if grammar::check_name(name.as_bytes()).is_err()
-        || grammar::check_value(value.as_bytes()).is_err()
-        || grammar::bad_percent_escape(value.as_bytes()).is_some()
-    {
+    if !is_valid_pair(name, value) {
         return None;
     }
     // A declared prefix missing from the name, or a prefix whose
@@ -1307,6 +1305,8 @@ mod tests {
             "a=b",
             "a=b; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600",
             "a=\"b\"; SameSite=None; Secure; Path=/x; Domain=example.com; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Partitioned; Priority=High",
+            "a=b; Max-Age=1000000000000000000",
+            "a=b; Max-Age=9223372036854775807",
         ];
         let not_canonical = [
             "a=b;",
@@ -1324,20 +1324,23 @@ mod tests {
             "a=b; Max-Age=-1",
             "a=b; Max-Age=-0",
             "a=b; Max-Age=99999999999999999999",
+            "a=b; Max-Age=9223372036854775808",
             "a=b; Domain=.example.com",
             "a=b; Domain=Example.com",
             "a=b; Expires=Thursday, 01-Jan-70 00:00:00 GMT",
             "a=b;; Path=/",
         ];
         for header in canonical {
-            let (c, is) = SetCookie::parse_canonical(header).unwrap();
+            let (c, is) = SetCookie::parse_general(header).unwrap();
             assert!(is, "{header}");
             assert_eq!(c.to_string(), header);
+            assert_eq!(SetCookie::parse_exact(header), Some(c), "{header}");
         }
         for header in not_canonical {
-            let (c, is) = SetCookie::parse_canonical(header).unwrap();
+            let (c, is) = SetCookie::parse_general(header).unwrap();
             assert!(!is, "{header}");
             assert_ne!(c.to_string(), header);
+            assert_eq!(SetCookie::parse_exact(header), None, "{header}");
         }
     }
 
