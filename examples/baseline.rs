@@ -19,6 +19,17 @@ use actix_web::{App, Error, HttpRequest, HttpResponse, HttpServer, web};
 use cookie_policy::policy::{KeyRing, Protection};
 use serde_json::json;
 
+/// A cookie of the guide, built the way hand-written actix code builds it,
+/// with the attributes cookie-policy's development profile gives it.
+fn guide_cookie(name: &'static str, value: &'static str, max_age: i64) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .max_age(Duration::seconds(max_age))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
 /// The baseline app: plain handlers, hand-written Set-Cookie headers.
 pub fn baseline_app(
     keys: Arc<KeyRing>,
@@ -34,20 +45,15 @@ pub fn baseline_app(
     App::new()
         // The same request logger as the server's, so a comparison measures
         // the policy layer alone.
-        .wrap(actix_web::middleware::Logger::new(r#"%a "%r" %s %b %Dms"#))
+        .wrap(actix_web::middleware::Logger::new(
+            cookie_policy::startup::ACCESS_LOG,
+        ))
         .app_data(web::Data::from(keys))
         .route(
             "/set-cookie",
             web::get().to(|| async {
                 HttpResponse::Ok()
-                    .cookie(
-                        Cookie::build("mycookie", "cookievalue")
-                            .max_age(Duration::seconds(1800))
-                            .path("/")
-                            .http_only(true)
-                            .same_site(SameSite::Lax)
-                            .finish(),
-                    )
+                    .cookie(guide_cookie("mycookie", "cookievalue", 1800))
                     .json(json!({ "message": "Cookie set" }))
             }),
         )
@@ -62,14 +68,7 @@ pub fn baseline_app(
             "/login",
             web::get().to(|| async {
                 HttpResponse::Ok()
-                    .cookie(
-                        Cookie::build("username", "alice")
-                            .max_age(Duration::seconds(3600))
-                            .path("/")
-                            .http_only(true)
-                            .same_site(SameSite::Lax)
-                            .finish(),
-                    )
+                    .cookie(guide_cookie("username", "alice", 3600))
                     .json(json!({ "message": "Logged in and cookie set" }))
             }),
         )

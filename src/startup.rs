@@ -17,6 +17,10 @@ use crate::settings::{ServerSettings, Settings};
 /// How long a stopping server waits for requests in flight, in seconds.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 
+/// The request log line (actix-web `Logger` format): client, request line,
+/// status, bytes, time. The benchmark baseline logs with the same one.
+pub const ACCESS_LOG: &str = r#"%a "%r" %s %b %Dms"#;
+
 /// The application: every route, behind the cookie policy layer and the
 /// request logger. Production and the tests both build it here.
 pub fn app(
@@ -32,7 +36,7 @@ pub fn app(
 > {
     App::new()
         .wrap(CookiePolicyLayer::from(policy))
-        .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+        .wrap(Logger::new(ACCESS_LOG))
         .configure(routes::configure)
         .default_service(web::to(routes::not_found))
 }

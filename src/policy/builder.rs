@@ -89,13 +89,13 @@ impl<'c> PolicyCookie<'c> {
         out.push_str(&self.name);
         out.push('=');
         out.push_str(&self.value);
-        if self.http_only == a.http_only {
-            // The policy's attributes, written once at load.
-            out.push_str(&r.head);
-        } else {
+        // The flag is a floor: it differs only when this call asks for
+        // HttpOnly the policy leaves off, and it comes first in the order.
+        if self.http_only && !a.http_only {
             out.push_str("; HttpOnly");
-            out.push_str(&r.head);
         }
+        // The policy's attributes, written once at load.
+        out.push_str(&r.head);
         if let Some(max_age) = self.max_age {
             out.push_str("; Max-Age=");
             out.push_str(itoa::Buffer::new().format(max_age.max(0)));

@@ -28,7 +28,7 @@ use smallvec::SmallVec;
 use super::error::ErrorBody;
 use super::outbound::{Reissue, printable};
 use super::protect::Failure;
-use super::{CookieAttributes, CookiePolicy, grammar, prefix};
+use super::{CookieAttributes, CookiePolicy, NameFilter, grammar, prefix};
 
 /// Why a cookie the client sent was not handed to the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -263,8 +263,7 @@ fn untouched(policy: &CookiePolicy, field: &[u8]) -> bool {
         // No name twice: a 64-bit filter of (length, last byte), and on a
         // collision an exact comparison with the earlier names (kept for
         // the first few; beyond them the general pass decides).
-        let last = usize::from(name.last().copied().unwrap_or(0));
-        let bit = 1u64 << ((name.len().wrapping_mul(31) + last) % 64);
+        let bit = NameFilter::bit(name);
         if seen & bit != 0 && (count > kept.len() || kept[..count - 1].contains(&name)) {
             return false;
         }
@@ -564,8 +563,7 @@ fn has_duplicates(pairs: &[Pair<'_>]) -> bool {
     let mut filter = 0u64;
     let mut collision = false;
     for p in pairs {
-        let last = p.name.as_bytes().last().copied().unwrap_or(0) as usize;
-        let bit = 1u64 << ((p.name.len().wrapping_mul(31) + last) % 64);
+        let bit = NameFilter::bit(p.name.as_bytes());
         collision |= filter & bit != 0;
         filter |= bit;
     }

@@ -555,10 +555,12 @@ pub(crate) struct InboundName<'p> {
 /// from the configuration, so a client can at worst make a name cost the
 /// lookup it cost before.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct NameFilter(u64);
+pub(crate) struct NameFilter(u64);
 
 impl NameFilter {
-    fn bit(name: &[u8]) -> u64 {
+    /// The one bit of `name`: (length, last byte) folded into 64. The layer's
+    /// duplicate checks use the same bit.
+    pub(crate) fn bit(name: &[u8]) -> u64 {
         let last = name.last().copied().unwrap_or(0) as usize;
         1 << ((name.len().wrapping_mul(31).wrapping_add(last)) % 64)
     }
