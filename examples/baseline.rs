@@ -3,6 +3,10 @@
 //! same cookie attributes as cookie-policy's development profile, built the
 //! way hand-written actix code builds them (`Cookie::build`).
 //!
+//! The routes are registered in the server's order (the seed's endpoints,
+//! then `/cookies`), so that routing costs the same in both and a
+//! comparison measures the policy layer alone.
+//!
 //! `GET /cookies` decrypts the private `session` cookie by hand with the same
 //! key ring, so the protected-cookie read compares like with like.
 //!
@@ -13,7 +17,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use actix_web::body::MessageBody;
-use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::cookie::time::{Duration, OffsetDateTime};
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, HttpRequest, HttpResponse, HttpServer, web};
 use cookie_policy::policy::{KeyRing, Protection};
@@ -80,6 +85,36 @@ pub fn baseline_app(
                     _ => "No username cookie found".to_owned(),
                 };
                 HttpResponse::Ok().json(json!({ "message": message }))
+            }),
+        )
+        .route(
+            "/logout",
+            web::get().to(|| async {
+                // The removal cookie written by hand: the same attributes,
+                // an empty value, Max-Age=0 and an Expires in the past.
+                let mut removal = guide_cookie("username", "", 0);
+                removal.set_expires(OffsetDateTime::UNIX_EPOCH);
+                HttpResponse::Ok()
+                    .cookie(removal)
+                    .json(json!({ "message": "Logged out" }))
+            }),
+        )
+        .route(
+            "/wrong-set",
+            web::get()
+                .to(|| async { HttpResponse::Ok().json(json!({ "message": "No cookie set" })) }),
+        )
+        .route(
+            "/right-set",
+            web::get().to(|| async {
+                let token = Cookie::build("token", "abc123")
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .finish();
+                HttpResponse::Ok()
+                    .cookie(token)
+                    .json(json!({ "message": "Cookie set properly" }))
             }),
         )
         .route(
