@@ -21,12 +21,13 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{AeadInOut, KeyInit};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use smallvec::SmallVec;
 
 /// How a cookie's value is protected: `protection = "signed"` or `"private"`
 /// in its override.
@@ -97,8 +98,10 @@ impl Key {
         mac
     }
 
-    fn aad(name: &str) -> Vec<u8> {
-        let mut aad = Vec::with_capacity(PRIVATE_CONTEXT.len() + name.len());
+    /// The associated data of a private value: context ‖ name. On the
+    /// stack for the usual short name; only a long one allocates.
+    fn aad(name: &str) -> SmallVec<[u8; 96]> {
+        let mut aad = SmallVec::with_capacity(PRIVATE_CONTEXT.len() + name.len());
         aad.extend_from_slice(PRIVATE_CONTEXT);
         aad.extend_from_slice(name.as_bytes());
         aad
@@ -214,22 +217,20 @@ impl KeyRing {
                     // fail closed with a value that never decrypts.
                     return String::new();
                 }
-                let mut plain = Vec::with_capacity(8 + value.len());
-                plain.extend_from_slice(&issued_at.to_be_bytes());
-                plain.extend_from_slice(value.as_bytes());
-                let aad = Key::aad(name);
-                let Ok(sealed) = self.current.enc.encrypt(
+                // One buffer, nonce ‖ issued-at ‖ value ‖ tag, sealed in
+                // place: the wire form with no intermediate copies.
+                let mut out = Vec::with_capacity(NONCE_BYTES + 8 + value.len() + GCM_TAG_BYTES);
+                out.extend_from_slice(&nonce);
+                out.extend_from_slice(&issued_at.to_be_bytes());
+                out.extend_from_slice(value.as_bytes());
+                let Ok(tag) = self.current.enc.encrypt_inout_detached(
                     (&nonce).into(),
-                    Payload {
-                        msg: &plain,
-                        aad: &aad,
-                    },
+                    &Key::aad(name),
+                    (&mut out[NONCE_BYTES..]).into(),
                 ) else {
                     return String::new();
                 };
-                let mut out = Vec::with_capacity(NONCE_BYTES + sealed.len());
-                out.extend_from_slice(&nonce);
-                out.extend_from_slice(&sealed);
+                out.extend_from_slice(&tag);
                 URL_SAFE_NO_PAD.encode(out)
             }
         }
@@ -259,52 +260,57 @@ impl KeyRing {
                 let issued_at: u64 = issued
                     .parse()
                     .map_err(|_| Failure::Tampered("the signature is malformed"))?;
-                let tag = URL_SAFE_NO_PAD
-                    .decode(tag)
+                // An HMAC-SHA256 tag is 32 bytes: decoded on the stack, and
+                // anything longer than the buffer is malformed anyway.
+                let mut tag_bytes = [0u8; 48];
+                let len = URL_SAFE_NO_PAD
+                    .decode_slice(tag, &mut tag_bytes)
                     .map_err(|_| Failure::Tampered("the signature is malformed"))?;
+                let tag = &tag_bytes[..len];
                 let index = keys
                     .enumerate()
-                    .find(|(_, k)| k.tag(name, issued_at, value).verify_slice(&tag).is_ok())
+                    .find(|(_, k)| k.tag(name, issued_at, value).verify_slice(tag).is_ok())
                     .map(|(i, _)| i)
                     .ok_or(Failure::Tampered("the signature does not match"))?;
                 (value.to_owned(), issued_at, index)
             }
             Protection::Private => {
-                let raw = URL_SAFE_NO_PAD
-                    .decode(protected)
-                    .map_err(|_| Failure::Tampered("the value is not encrypted by this server"))?;
-                if raw.len() < NONCE_BYTES + 8 + GCM_TAG_BYTES {
-                    return Err(Failure::Tampered(
-                        "the value is not encrypted by this server",
-                    ));
-                }
-                let (nonce, sealed) = raw.split_at(NONCE_BYTES);
-                let nonce: [u8; NONCE_BYTES] = nonce
-                    .try_into()
-                    .map_err(|_| Failure::Tampered("bad nonce"))?;
+                const NOT_OURS: Failure =
+                    Failure::Tampered("the value is not encrypted by this server");
+                // Decoded once, opened in place, and the same buffer becomes
+                // the plain value: one allocation in all.
+                let mut raw = URL_SAFE_NO_PAD.decode(protected).map_err(|_| NOT_OURS)?;
+                let Some(sealed_len) = raw
+                    .len()
+                    .checked_sub(NONCE_BYTES + GCM_TAG_BYTES)
+                    .filter(|&n| n >= 8)
+                else {
+                    return Err(NOT_OURS);
+                };
+                let (nonce, rest) = raw.split_at_mut(NONCE_BYTES);
+                let (sealed, tag) = rest.split_at_mut(sealed_len);
+                // Both lengths are fixed by the split above.
+                let (Ok(nonce), Ok(tag)) = ((&*nonce).try_into(), (&*tag).try_into()) else {
+                    return Err(NOT_OURS);
+                };
                 let aad = Key::aad(name);
-                let (plain, index) = keys
+                // A tag that does not match leaves the buffer as it was
+                // (GCM checks before it decrypts), so the next key sees the
+                // same ciphertext.
+                let index = keys
                     .enumerate()
-                    .find_map(|(i, k)| {
+                    .find(|(_, k)| {
                         k.enc
-                            .decrypt(
-                                (&nonce).into(),
-                                Payload {
-                                    msg: sealed,
-                                    aad: &aad,
-                                },
-                            )
-                            .ok()
-                            .map(|p| (p, i))
+                            .decrypt_inout_detached(nonce, &aad, (&mut *sealed).into(), tag)
+                            .is_ok()
                     })
+                    .map(|(i, _)| i)
                     .ok_or(Failure::Tampered("the value does not decrypt"))?;
-                let (issued, value) = plain.split_at(8);
-                let issued_at = u64::from_be_bytes(
-                    issued
-                        .try_into()
-                        .map_err(|_| Failure::Tampered("bad issue time"))?,
-                );
-                let value = String::from_utf8(value.to_vec())
+                let issued = &sealed[..8];
+                let issued_at = u64::from_be_bytes(issued.try_into().map_err(|_| NOT_OURS)?);
+                raw.truncate(NONCE_BYTES + sealed_len);
+                raw.drain(..NONCE_BYTES + 8);
+                let value = String::from_utf8(raw)
                     .map_err(|_| Failure::Tampered("the value is not text"))?;
                 (value, issued_at, index)
             }
@@ -389,6 +395,60 @@ mod tests {
     }
 
     #[test]
+    fn private_values_keep_their_wire_form() {
+        // base64url(nonce ‖ AES-256-GCM(issued-at ‖ value) ‖ tag), aad =
+        // context ‖ name, as the one-shot `Aead` API writes and reads it:
+        // cookies sealed before the in-place code still open, and after it.
+        use aes_gcm::aead::{Aead, Payload};
+        let r = ring(K1, &[]);
+        let t = unix_seconds(now());
+        let aad = [PRIVATE_CONTEXT, b"sid"].concat();
+        let nonce = [7u8; NONCE_BYTES];
+        let plain = [&t.to_be_bytes()[..], b"alice"].concat();
+        let sealed = r
+            .current
+            .enc
+            .encrypt(
+                (&nonce).into(),
+                Payload {
+                    msg: &plain,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        let wire = URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat());
+        let v = r
+            .unprotect(Protection::Private, "sid", &wire, now(), Some(60))
+            .unwrap();
+        assert_eq!((v.value.as_str(), v.issued_at), ("alice", t));
+
+        let ours = URL_SAFE_NO_PAD
+            .decode(r.protect(Protection::Private, "sid", "alice", t))
+            .unwrap();
+        let (nonce, sealed) = ours.split_at(NONCE_BYTES);
+        let opened = r
+            .current
+            .enc
+            .decrypt(
+                nonce.try_into().unwrap(),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(opened, plain);
+        // Too short to hold a nonce, an issue time and a tag.
+        let short = URL_SAFE_NO_PAD.encode([0u8; NONCE_BYTES + 7 + GCM_TAG_BYTES]);
+        assert_eq!(
+            r.unprotect(Protection::Private, "sid", &short, now(), None),
+            Err(Failure::Tampered(
+                "the value is not encrypted by this server"
+            ))
+        );
+    }
+
+    #[test]
     fn signed_values_stay_readable() {
         let sealed = ring(K1, &[]).protect(Protection::Signed, "theme", "dark.mode", 1_700_000_000);
         assert!(sealed.starts_with("dark.mode.1700000000."), "{sealed}");
@@ -433,7 +493,13 @@ mod tests {
     #[test]
     fn a_stripped_signature_is_tampering() {
         let r = ring(K1, &[]);
-        for stripped in ["alice", "alice.123", "alice.123.", "", "a.b.c"] {
+        let sealed = r.protect(Protection::Signed, "sid", "alice", 123);
+        let (_, tag) = sealed.rsplit_once('.').unwrap();
+        // The right tag cut short, or followed by more base64 (longer than
+        // any tag, so over the decode buffer).
+        let cut = format!("alice.123.{}", &tag[..tag.len() - 2]);
+        let long = format!("{sealed}{}", "A".repeat(40));
+        for stripped in ["alice", "alice.123", "alice.123.", "", "a.b.c", &cut, &long] {
             assert!(
                 matches!(
                     r.unprotect(Protection::Signed, "sid", stripped, now(), None),
