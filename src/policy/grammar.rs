@@ -55,9 +55,49 @@ const fn av_octet_table() -> [bool; 256] {
     t
 }
 
+/// `table` without `%`: the bytes a pair may hold and still be written
+/// back unescaped.
+const fn without_percent(mut t: [bool; 256]) -> [bool; 256] {
+    t[b'%' as usize] = false;
+    t
+}
+
 static TOKEN: [bool; 256] = token_table();
 static COOKIE_OCTET: [bool; 256] = cookie_octet_table();
 static AV_OCTET: [bool; 256] = av_octet_table();
+static PLAIN_TOKEN: [bool; 256] = without_percent(token_table());
+static PLAIN_COOKIE_OCTET: [bool; 256] = without_percent(cookie_octet_table());
+
+/// The length of the longest start of `s` made of name bytes other than
+/// `%`: one scan where the inbound fast path would otherwise find the `=`,
+/// check the name and look for `%` in three.
+pub fn plain_name_len(s: &[u8]) -> usize {
+    s.iter()
+        .position(|&b| !PLAIN_TOKEN[b as usize])
+        .unwrap_or(s.len())
+}
+
+/// The length of the value at the start of `s` when it is a valid cookie
+/// value without `%` (quoted or not) followed by the end or a `;`, in one
+/// scan; `None` otherwise.
+pub fn plain_value_len(s: &[u8]) -> Option<usize> {
+    let quoted = s.first() == Some(&b'"');
+    let from = usize::from(quoted);
+    let mut end = s[from..]
+        .iter()
+        .position(|&b| !PLAIN_COOKIE_OCTET[b as usize])
+        .map_or(s.len(), |i| from + i);
+    if quoted {
+        if s.get(end) != Some(&b'"') {
+            return None;
+        }
+        end += 1;
+    }
+    match s.get(end) {
+        None | Some(b';') => Some(end),
+        Some(_) => None,
+    }
+}
 
 /// Where a byte breaks the grammar: its position and value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +265,36 @@ mod tests {
                 byte: 0xC3
             })
         );
+    }
+
+    #[test]
+    fn the_one_scan_helpers_agree_with_the_checks() {
+        // Every one- and two-byte string, then a ';' and more: the fast
+        // helpers say exactly what check_name / check_value and a search
+        // for '%' say.
+        let mut cases: Vec<Vec<u8>> = (0u8..=255).map(|b| vec![b]).collect();
+        for a in [b'"', b'a', b'%', b';', b' ', b'=', 0x80] {
+            for b in [b'"', b'a', b'%', b';', b' ', b'=', 0x80] {
+                cases.push(vec![a, b]);
+                cases.push(vec![a, b, b';', b'x']);
+                cases.push(vec![b'"', a, b, b'"', b';']);
+            }
+        }
+        cases.push(Vec::new());
+        for case in &cases {
+            let end = case.iter().position(|&b| b == b';').unwrap_or(case.len());
+            let value = &case[..end];
+            let expected = (check_value(value).is_ok() && !value.contains(&b'%')).then_some(end);
+            assert_eq!(plain_value_len(case), expected, "{case:?}");
+            let name_len = plain_name_len(case);
+            let name = &case[..name_len];
+            assert!(name.iter().all(|&b| b != b'%' && check_name(&[b]).is_ok()));
+            assert!(
+                case.get(name_len)
+                    .is_none_or(|&b| b == b'%' || check_name(&[b]).is_err()),
+                "{case:?}"
+            );
+        }
     }
 
     #[test]

@@ -214,71 +214,178 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
     let [first, more @ ..] = fields else {
         return Ok(Inbound::default());
     };
-    if more.is_empty() && untouched(policy, first.as_bytes()) {
-        debug_assert!(
-            matches!(process_general(policy, fields), Ok(ref i) if i.header.is_none()
-                && i.diagnostics.is_empty() && i.reissue.is_empty()),
-            "the general path agrees"
-        );
-        return Ok(Inbound::default());
+    if more.is_empty() {
+        match one_pass(policy, first.as_bytes()) {
+            OnePass::Untouched => {
+                debug_assert!(
+                    matches!(process_general(policy, fields), Ok(ref i) if i.header.is_none()
+                        && i.diagnostics.is_empty() && i.reissue.is_empty()),
+                    "the general path agrees"
+                );
+                return Ok(Inbound::default());
+            }
+            OnePass::Opened(inbound) => {
+                #[cfg(debug_assertions)]
+                {
+                    let general = process_general(policy, fields).expect("within the limits");
+                    let text = |h: &Option<Option<HeaderValue>>| match h {
+                        Some(Some(v)) => Some(v.clone()),
+                        Some(None) => None,
+                        None => Some(first.clone()),
+                    };
+                    assert_eq!(text(&general.header), text(&inbound.header));
+                    assert!(general.diagnostics.is_empty());
+                    assert_eq!(general.reissue, inbound.reissue);
+                }
+                return Ok(inbound);
+            }
+            OnePass::General => {}
+        }
     }
     process_general(policy, fields)
 }
 
-/// The usual request, decided in one pass that builds nothing: one field,
-/// already canonical (`name=value` pairs separated by exactly `"; "`), every
-/// pair well formed and without `%`, every name undeclared (so neither
-/// renamed, sensitive nor protected) and without a prefix, no name twice,
-/// within the limits. The app then reads the header as it is. Anything else,
-/// including every case that needs a diagnostic, goes to the general pass.
-fn untouched(policy: &CookiePolicy, field: &[u8]) -> bool {
+/// What [`one_pass`] made of the usual header.
+enum OnePass {
+    /// The app reads the header as it is.
+    Untouched,
+    /// The same header with each protected value replaced by its plain value.
+    Opened(Inbound),
+    /// Anything else: [`process_general`] decides.
+    General,
+}
+
+/// A protected pair [`one_pass`] found: its wire name, where its value lies
+/// in the field, and its attributes.
+type Sealed<'a> = (&'a str, std::ops::Range<usize>, &'a CookieAttributes);
+
+/// The usual request, decided in one pass that builds nothing unless a
+/// protected value is to be opened: one field, already canonical
+/// (`name=value` pairs separated by exactly `"; "`), every pair well formed
+/// and without `%`, every name without a prefix and read under its own name
+/// (declared ones included), no name twice, within the limits, and every
+/// protected value opening to a cookie value. The app then reads the header
+/// as it is, or with the plain values in place of the protected ones.
+/// Anything else, including every case that needs a diagnostic, goes to the
+/// general pass.
+fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8]) -> OnePass {
     let config = policy.config();
     if field.len() > config.max_header_bytes {
-        return false;
+        return OnePass::General;
     }
     let (mut rest, mut count, mut seen) = (field, 0usize, 0u64);
     let mut kept: [&[u8]; 16] = [&[]; 16];
+    let mut sealed: SmallVec<[Sealed<'p>; 2]> = SmallVec::new();
     loop {
-        // The name first: a declared one (a session, say) goes to the
-        // general pass before its long value is scanned at all.
-        let Some(eq) = rest.iter().position(|&b| b == b'=' || b == b';') else {
-            return false;
-        };
+        // The name first, in one scan (its bytes, the '=', no '%'): a
+        // declared one is looked up before its value is scanned.
+        let eq = grammar::plain_name_len(rest);
         let name = &rest[..eq];
         count += 1;
-        if rest[eq] != b'='
+        if rest.get(eq) != Some(&b'=')
+            || eq == 0
             || count > config.max_pairs
             || name.starts_with(b"__")
-            || grammar::check_name(name).is_err()
-            || policy.is_declared(name)
         {
-            return false;
+            return OnePass::General;
+        }
+        // Most names are declared nowhere: the filter alone says so.
+        let mut protected = None;
+        if policy.may_declare(name) {
+            let read = std::str::from_utf8(name)
+                .ok()
+                .and_then(|n| Some((n, policy.inbound_name(n, false)?)));
+            match read {
+                Some((n, read)) if read.declared.is_none() => {
+                    protected = read.attrs.protection.map(|_| (n, read.attrs));
+                }
+                // Declared with a prefix but sent plain.
+                _ => return OnePass::General,
+            }
         }
         let tail = &rest[eq + 1..];
-        let end = tail.iter().position(|&b| b == b';').unwrap_or(tail.len());
-        let (value, after) = tail.split_at(end);
-        if grammar::check_value(value).is_err() || value.contains(&b'%') || name.contains(&b'%') {
-            return false;
+        let Some(end) = grammar::plain_value_len(tail) else {
+            return OnePass::General;
+        };
+        let after = &tail[end..];
+        if let Some((n, attrs)) = protected {
+            // `tail` is a suffix of `field`.
+            let start = field.len() - tail.len();
+            sealed.push((n, start..start + end, attrs));
         }
         // No name twice: a 64-bit filter of (length, last byte), and on a
         // collision an exact comparison with the earlier names (kept for
         // the first few; beyond them the general pass decides).
         let bit = NameFilter::bit(name);
         if seen & bit != 0 && (count > kept.len() || kept[..count - 1].contains(&name)) {
-            return false;
+            return OnePass::General;
         }
         seen |= bit;
         if let Some(slot) = kept.get_mut(count - 1) {
             *slot = name;
         }
         if after.is_empty() {
-            return true;
+            break;
         }
         let Some(next) = after.strip_prefix(b"; ") else {
-            return false;
+            return OnePass::General;
         };
         rest = next;
     }
+    if sealed.is_empty() {
+        return OnePass::Untouched;
+    }
+    open(policy, field, &sealed).map_or(OnePass::General, OnePass::Opened)
+}
+
+/// The header of [`one_pass`] with every protected value opened, in one
+/// copy; `None` when one does not open (the general pass then records why).
+fn open(policy: &CookiePolicy, field: &[u8], sealed: &[Sealed<'_>]) -> Option<Inbound> {
+    let keys = policy.keys()?;
+    // Checked ASCII throughout.
+    let text = std::str::from_utf8(field).ok()?;
+    let now = SystemTime::now();
+    let mut header = String::with_capacity(field.len());
+    let mut reissue = Vec::new();
+    let mut copied = 0;
+    for (name, at, attrs) in sealed {
+        // A protected session cookie (no max_age) still ages out.
+        let max_age = attrs
+            .max_age
+            .seconds()
+            .unwrap_or(policy.config().max_session_age);
+        let v = keys
+            .unprotect(
+                attrs.protection?,
+                name,
+                &text[at.clone()],
+                now,
+                Some(max_age),
+            )
+            .ok()?;
+        if grammar::check_value(v.value.as_bytes()).is_err()
+            || grammar::bad_percent_escape(v.value.as_bytes()).is_some()
+        {
+            return None;
+        }
+        header.push_str(&text[copied..at.start]);
+        push_escaped(&mut header, &v.value);
+        copied = at.end;
+        if v.rotated {
+            reissue.push(Reissue {
+                name: (*name).to_owned(),
+                value: v.value,
+                issued_at: v.issued_at,
+            });
+        }
+    }
+    header.push_str(&text[copied..]);
+    Some(Inbound {
+        // Only checked ASCII: never `None`.
+        header: Some(HeaderValue::try_from(header).ok()),
+        diagnostics: Vec::new(),
+        reissue,
+    })
 }
 
 /// Everything [`process`] does, for any request.
@@ -626,35 +733,37 @@ fn drop_duplicates(pairs: &mut Pairs<'_>, skip: &mut impl FnMut(&[u8], Diagnosti
 
 /// Whether `cookies` (actix-web's parse, which percent-decodes) holds exactly
 /// the pairs of a canonical header this module wrote (`%` escaped as `%25`);
-/// compared in place, without allocating.
+/// compared in place, in one walk along the header, without allocating.
 pub(crate) fn matches_canonical<'c>(
     canonical: Option<&str>,
-    cookies: impl ExactSizeIterator<Item = (&'c str, &'c str)>,
+    cookies: impl Iterator<Item = (&'c str, &'c str)>,
 ) -> bool {
-    // The pairs of a canonical header are separated by exactly "; ", and no
-    // pair holds a ';' (it is not a cookie-octet): byte scans, no searcher.
-    let pairs = canonical.into_iter().flat_map(|h| {
-        super::outbound::split_ascii(h, b';')
-            .enumerate()
-            .map(|(i, p)| if i == 0 { p } else { p.get(1..).unwrap_or(p) })
-    });
-    let count = canonical.map_or(0, |h| h.bytes().filter(|&b| b == b';').count() + 1);
-    if count != cookies.len() {
-        return false;
-    }
     // The cookie crate may strip one pair of quotes around a value.
     fn bare(v: &str) -> &str {
         v.strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(v)
     }
-    pairs.zip(cookies).all(|(pair, (name, value))| {
-        let (n, v) = match pair.bytes().position(|b| b == b'=') {
-            Some(at) => (&pair[..at], &pair[at + 1..]),
-            None => (pair, ""),
+    let mut rest = canonical.unwrap_or_default();
+    for (i, (name, value)) in cookies.enumerate() {
+        // Pairs are separated by exactly "; ", and no name holds a '=' nor
+        // any pair a ';' (neither is a token or a cookie-octet).
+        if i > 0 {
+            let Some(r) = rest.strip_prefix("; ") else {
+                return false;
+            };
+            rest = r;
+        }
+        let Some((n, r)) = rest.split_once('=') else {
+            return false;
         };
-        unescaped_eq(n, name) && unescaped_eq(bare(v), bare(value))
-    })
+        let end = r.bytes().position(|b| b == b';').unwrap_or(r.len());
+        if !unescaped_eq(n, name) || !unescaped_eq(bare(&r[..end]), bare(value)) {
+            return false;
+        }
+        rest = &r[end..];
+    }
+    rest.is_empty()
 }
 
 /// `escaped` with each `%25` read as `%` equals `plain`.
@@ -829,8 +938,25 @@ mod tests {
             [("a", "1"), ("bA", "x%y"), ("q", "v")].into_iter()
         ));
         assert!(!matches_canonical(h, [("a", "1")].into_iter()));
+        assert!(!matches_canonical(
+            h,
+            [("a", "1"), ("b%41", "x%y")].into_iter()
+        ));
+        assert!(!matches_canonical(
+            h,
+            [("a", "1"), ("b%41", "x%y"), ("q", "v"), ("r", "")].into_iter()
+        ));
+        assert!(!matches_canonical(h, std::iter::empty()));
+        assert!(!matches_canonical(
+            Some("a=1;b=2"),
+            [("a", "1"), ("b", "2")].into_iter()
+        ));
         assert!(matches_canonical(None, std::iter::empty()));
         assert!(!matches_canonical(None, [("a", "1")].into_iter()));
+    }
+
+    fn untouched(policy: &CookiePolicy, field: &[u8]) -> bool {
+        matches!(one_pass(policy, field), OnePass::Untouched)
     }
 
     #[test]
@@ -865,6 +991,76 @@ mod tests {
         assert!(untouched(&tight, b"a=1; b=2"));
         assert!(!untouched(&tight, b"a=1; b=2; c=3"));
         assert!(!untouched(&tight, b"a=12345; b=23"));
+    }
+
+    #[test]
+    fn protected_values_are_opened_in_one_pass_or_left_to_the_general_one() {
+        use crate::policy::protect::{KeyRing, Protection, unix_seconds};
+        const OLD: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+        const NEW: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let ring = |current: &str, previous: &[&str]| {
+            let previous: Vec<String> = previous.iter().map(|k| (*k).to_owned()).collect();
+            KeyRing::from_base64(current, &previous).unwrap()
+        };
+        let p = policy(
+            "[overrides.session]\nprotection = \"private\"\nmax_age = 60\n\
+             [overrides.prefs]\nprotection = \"signed\"\n\
+             [overrides.theme]\nsensitive = true",
+        )
+        .with_keys(ring(NEW, &[OLD]));
+        let now = unix_seconds(SystemTime::now());
+        let seal = |key: &str, how, name, value, at| ring(key, &[]).protect(how, name, value, at);
+        let session = seal(NEW, Protection::Private, "session", "alice", now);
+        let prefs = seal(NEW, Protection::Signed, "prefs", "dark", now);
+        let header = |h: &str| -> Option<(String, Vec<Reissue>)> {
+            match one_pass(&p, h.as_bytes()) {
+                OnePass::Opened(i) => {
+                    let v = i.header.expect("replaced").expect("a header");
+                    Some((v.to_str().unwrap().to_owned(), i.reissue))
+                }
+                OnePass::Untouched => Some((h.to_owned(), Vec::new())),
+                OnePass::General => None,
+            }
+        };
+        // Declared names read under their own name take the one pass too.
+        assert_eq!(
+            header("a=1; theme=x"),
+            Some(("a=1; theme=x".to_owned(), vec![]))
+        );
+        assert_eq!(
+            header(&format!("a=1; session={session}; prefs={prefs}; b=2")),
+            Some(("a=1; session=alice; prefs=dark; b=2".to_owned(), vec![]))
+        );
+        // Under a previous key: opened, and to be re-issued.
+        let old = seal(OLD, Protection::Private, "session", "bob", now - 5);
+        assert_eq!(
+            header(&format!("session={old}")),
+            Some((
+                "session=bob".to_owned(),
+                vec![Reissue {
+                    name: "session".to_owned(),
+                    value: "bob".to_owned(),
+                    issued_at: now - 5
+                }]
+            ))
+        );
+        // Whatever needs a diagnostic is the general pass's: tampered,
+        // expired, taken from another cookie, plain where protected, and a
+        // plain value that is no cookie value.
+        let expired = seal(NEW, Protection::Private, "session", "alice", now - 61);
+        let moved = seal(NEW, Protection::Private, "other", "alice", now);
+        let spaced = seal(NEW, Protection::Private, "session", "a b", now);
+        for miss in [
+            format!("session={}x", &session[..session.len() - 1]),
+            format!("session={expired}"),
+            format!("session={moved}"),
+            format!("session={spaced}"),
+            "session=alice".to_owned(),
+            format!("session={session}; session={session}"),
+            format!("session={session};b=2"),
+        ] {
+            assert!(header(&miss).is_none(), "{miss}");
+        }
     }
 
     #[test]

@@ -133,9 +133,14 @@ where
             Ok(inbound) => {
                 if let Some(header) = inbound.header {
                     let headers = req.headers_mut();
-                    headers.remove(COOKIE);
-                    if let Some(value) = header {
-                        headers.insert(COOKIE, value);
+                    match header {
+                        // `insert` replaces every field at once.
+                        Some(value) => {
+                            headers.insert(COOKIE, value);
+                        }
+                        None => {
+                            headers.remove(COOKIE);
+                        }
                     }
                     // actix-web caches the first parse of the cookies: if a
                     // middleware outside this one read them, the app would see
@@ -277,7 +282,11 @@ fn sees_accepted(req: &ServiceRequest) -> bool {
     let Ok(cookies) = req.request().cookies() else {
         return false;
     };
-    let header = req.headers().get(COOKIE).and_then(|v| v.to_str().ok());
+    // The layer's own header: checked ASCII.
+    let header = req
+        .headers()
+        .get(COOKIE)
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok());
     inbound::matches_canonical(header, cookies.iter().map(|c| (c.name(), c.value())))
 }
 

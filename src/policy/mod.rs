@@ -707,13 +707,10 @@ impl CookiePolicy {
         self
     }
 
-    /// Whether `name` is a declared name (an override, or a declared
-    /// prefixed name on the wire); the filter answers most names without a
-    /// lookup.
-    pub(crate) fn is_declared(&self, name: &[u8]) -> bool {
+    /// Whether `name` may be declared: `false` rules it out with one bit
+    /// test; `true` needs a lookup.
+    pub(crate) fn may_declare(&self, name: &[u8]) -> bool {
         self.names.0 & NameFilter::bit(name) != 0
-            && std::str::from_utf8(name)
-                .is_ok_and(|n| self.overrides.contains_key(n) || self.declared.contains_key(n))
     }
 
     /// The key ring, when a cookie is protected or keys were given.

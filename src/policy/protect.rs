@@ -27,7 +27,6 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use smallvec::SmallVec;
 
 /// How a cookie's value is protected: `protection = "signed"` or `"private"`
 /// in its override.
@@ -100,11 +99,35 @@ impl Key {
 
     /// The associated data of a private value: context ‖ name. On the
     /// stack for the usual short name; only a long one allocates.
-    fn aad(name: &str) -> SmallVec<[u8; 96]> {
-        let mut aad = SmallVec::with_capacity(PRIVATE_CONTEXT.len() + name.len());
-        aad.extend_from_slice(PRIVATE_CONTEXT);
-        aad.extend_from_slice(name.as_bytes());
-        aad
+    fn aad(name: &str) -> Aad {
+        let len = PRIVATE_CONTEXT.len() + name.len();
+        let mut short = [0u8; 64];
+        match short.get_mut(..len) {
+            Some(aad) => {
+                let (context, rest) = aad.split_at_mut(PRIVATE_CONTEXT.len());
+                context.copy_from_slice(PRIVATE_CONTEXT);
+                rest.copy_from_slice(name.as_bytes());
+                Aad::Short(short, len)
+            }
+            None => Aad::Long([PRIVATE_CONTEXT, name.as_bytes()].concat()),
+        }
+    }
+}
+
+/// See [`Key::aad`].
+enum Aad {
+    Short([u8; 64], usize),
+    Long(Vec<u8>),
+}
+
+impl std::ops::Deref for Aad {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Short(bytes, len) => &bytes[..*len],
+            Self::Long(bytes) => bytes,
+        }
     }
 }
 
@@ -446,6 +469,26 @@ mod tests {
                 "the value is not encrypted by this server"
             ))
         );
+    }
+
+    #[test]
+    fn names_of_any_length_bind_the_value() {
+        // Short names build the associated data on the stack, long ones on
+        // the heap: both must bind the value to exactly that name.
+        let r = ring(K1, &[]);
+        let t = unix_seconds(now());
+        for len in [1, 39, 40, 41, 200] {
+            let name = "n".repeat(len);
+            let sealed = r.protect(Protection::Private, &name, "alice", t);
+            let v = r.unprotect(Protection::Private, &name, &sealed, now(), None);
+            assert_eq!(v.map(|v| v.value), Ok("alice".to_owned()), "{len}");
+            let other = format!("{name}x");
+            assert!(
+                r.unprotect(Protection::Private, &other, &sealed, now(), None)
+                    .is_err(),
+                "{len}"
+            );
+        }
     }
 
     #[test]
