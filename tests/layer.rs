@@ -419,6 +419,52 @@ async fn cookies_read_before_the_layer_fail_closed_instead_of_reaching_the_app()
 }
 
 #[actix_web::test]
+async fn raw_cookies_read_before_the_layer_fail_closed_too() {
+    use actix_web::dev::Service as _;
+    async fn read(req: actix_web::HttpRequest) -> HttpResponse {
+        HttpResponse::Ok().body(format!(
+            "{:?}",
+            req.cookie_raw("__HOST-sid").map(|c| c.value().to_owned())
+        ))
+    }
+    let req = || {
+        TestRequest::get()
+            .uri("/")
+            .insert_header(("cookie", "__HOST-sid=evil; a=1"))
+            .to_request()
+    };
+    // Wrong order: `cookies_raw` (no percent-decoding) has its own cache,
+    // filled from the header the client sent.
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .wrap_fn(|req, srv| {
+                let _ = req.cookies_raw();
+                srv.call(req)
+            })
+            .route("/", web::get().to(read)),
+    )
+    .await;
+    let res = call_service(&app, req()).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        body_text(res)
+            .await
+            .contains(r#""type":"policy_layer_order""#)
+    );
+    // Right order: the app's raw read sees the checked header only.
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .route("/", web::get().to(read)),
+    )
+    .await;
+    let res = call_service(&app, req()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, "None");
+}
+
+#[actix_web::test]
 async fn checked_cookie_refuses_an_injected_value_before_it_becomes_a_header() {
     use cookie_policy::policy::{CookieError, ResponseCookieExt};
     async fn handler(req: actix_web::HttpRequest) -> Result<HttpResponse, CookieError> {

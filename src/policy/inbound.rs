@@ -731,13 +731,22 @@ fn drop_duplicates(pairs: &mut Pairs<'_>, skip: &mut impl FnMut(&[u8], Diagnosti
     });
 }
 
-/// Whether `cookies` (actix-web's parse, which percent-decodes) holds exactly
-/// the pairs of a canonical header this module wrote (`%` escaped as `%25`);
-/// compared in place, in one walk along the header, without allocating.
+/// Whether `cookies` (actix-web's parse: percent-decoded when `decoded`,
+/// else raw) holds exactly the pairs of a canonical header this module wrote
+/// (`%` escaped as `%25`); compared in place, in one walk along the header,
+/// without allocating.
 pub(crate) fn matches_canonical<'c>(
     canonical: Option<&str>,
     cookies: impl Iterator<Item = (&'c str, &'c str)>,
+    decoded: bool,
 ) -> bool {
+    let same = |written: &str, read: &str| {
+        if decoded {
+            unescaped_eq(written, read)
+        } else {
+            written == read
+        }
+    };
     // The cookie crate may strip one pair of quotes around a value.
     fn bare(v: &str) -> &str {
         v.strip_prefix('"')
@@ -758,7 +767,7 @@ pub(crate) fn matches_canonical<'c>(
             return false;
         };
         let end = r.bytes().position(|b| b == b';').unwrap_or(r.len());
-        if !unescaped_eq(n, name) || !unescaped_eq(bare(&r[..end]), bare(value)) {
+        if !same(n, name) || !same(bare(&r[..end]), bare(value)) {
             return false;
         }
         rest = &r[end..];
@@ -931,28 +940,41 @@ mod tests {
         let h = Some("a=1; b%2541=x%25y; q=\"v\"");
         assert!(matches_canonical(
             h,
-            [("a", "1"), ("b%41", "x%y"), ("q", "v")].into_iter()
+            [("a", "1"), ("b%41", "x%y"), ("q", "v")].into_iter(),
+            true
         ));
         assert!(!matches_canonical(
             h,
-            [("a", "1"), ("bA", "x%y"), ("q", "v")].into_iter()
+            [("a", "1"), ("bA", "x%y"), ("q", "v")].into_iter(),
+            true
         ));
-        assert!(!matches_canonical(h, [("a", "1")].into_iter()));
+        assert!(!matches_canonical(h, [("a", "1")].into_iter(), true));
         assert!(!matches_canonical(
             h,
-            [("a", "1"), ("b%41", "x%y")].into_iter()
+            [("a", "1"), ("b%41", "x%y")].into_iter(),
+            true
         ));
         assert!(!matches_canonical(
             h,
-            [("a", "1"), ("b%41", "x%y"), ("q", "v"), ("r", "")].into_iter()
+            [("a", "1"), ("b%41", "x%y"), ("q", "v"), ("r", "")].into_iter(),
+            true
         ));
-        assert!(!matches_canonical(h, std::iter::empty()));
+        assert!(!matches_canonical(h, std::iter::empty(), true));
         assert!(!matches_canonical(
             Some("a=1;b=2"),
-            [("a", "1"), ("b", "2")].into_iter()
+            [("a", "1"), ("b", "2")].into_iter(),
+            true
         ));
-        assert!(matches_canonical(None, std::iter::empty()));
-        assert!(!matches_canonical(None, [("a", "1")].into_iter()));
+        assert!(matches_canonical(None, std::iter::empty(), true));
+        assert!(!matches_canonical(None, [("a", "1")].into_iter(), true));
+        // Raw: the bytes as written, '%25' included.
+        let raw = [("a", "1"), ("b%2541", "x%25y"), ("q", "v")];
+        assert!(matches_canonical(h, raw.into_iter(), false));
+        assert!(!matches_canonical(
+            h,
+            [("a", "1"), ("b%41", "x%y"), ("q", "v")].into_iter(),
+            false
+        ));
     }
 
     fn untouched(policy: &CookiePolicy, field: &[u8]) -> bool {

@@ -276,18 +276,33 @@ fn finish<B>(
 
 const LAYER_ORDER: &str = "the request's cookies were read before the cookie policy middleware ran: wrap the App so that CookiePolicyLayer is outside every middleware that reads cookies (the last .wrap)";
 
-/// Whether the cookies the app will read (actix-web's cached parse, or a
-/// fresh parse of the rewritten header) are exactly those of the header.
+/// Whether the cookies the app will read are exactly those of the header
+/// the layer wrote, through both of actix-web's cached parses: `cookies()`
+/// (percent-decoded) and `cookies_raw()`. Each is the cache a middleware
+/// outside the layer may have filled from the client's header, or else a
+/// fresh parse of the layer's, which the app's own read then reuses.
 fn sees_accepted(req: &ServiceRequest) -> bool {
-    let Ok(cookies) = req.request().cookies() else {
-        return false;
-    };
     // The layer's own header: checked ASCII.
     let header = req
         .headers()
         .get(COOKIE)
         .and_then(|v| std::str::from_utf8(v.as_bytes()).ok());
-    inbound::matches_canonical(header, cookies.iter().map(|c| (c.name(), c.value())))
+    let request = req.request();
+    let decoded = match request.cookies() {
+        Ok(cookies) => {
+            inbound::matches_canonical(header, cookies.iter().map(|c| (c.name(), c.value())), true)
+        }
+        Err(_) => false,
+    };
+    decoded
+        && match request.cookies_raw() {
+            Ok(cookies) => inbound::matches_canonical(
+                header,
+                cookies.iter().map(|c| (c.name(), c.value())),
+                false,
+            ),
+            Err(_) => false,
+        }
 }
 
 /// Skipped pairs at debug level; possible tossing attempts at warn.
