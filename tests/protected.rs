@@ -406,3 +406,58 @@ async fn a_quoted_value_cannot_be_protected_and_a_protected_session_cookie_still
     .await;
     assert_eq!(body, r#"{"skipped":["expired"],"value":null}"#);
 }
+
+/// The layer in the wrong order, under a middleware that reads the raw
+/// cookies first: a forged plain value of a protected cookie (which the
+/// layer skips) fails closed; an authentic one (every pair accepted) reaches
+/// the app's raw read still sealed, as the client sent it, never forged.
+#[actix_web::test]
+async fn a_raw_read_before_the_layer_never_hands_the_app_a_forged_protected_value() {
+    use actix_web::dev::Service as _;
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(policy(ring(TEST_KEY, &[]))))
+            .wrap_fn(|req, srv| {
+                let _ = req.cookies_raw();
+                srv.call(req)
+            })
+            .route(
+                "/",
+                web::get().to(|req: HttpRequest| async move {
+                    HttpResponse::Ok().body(format!(
+                        "{:?} {:?}",
+                        req.cookie("p").map(|c| c.value().to_owned()),
+                        req.cookie_raw("p").map(|c| c.value().to_owned())
+                    ))
+                }),
+            ),
+    )
+    .await;
+    let call = |cookie: String| {
+        let req = TestRequest::get()
+            .uri("/")
+            .insert_header(("cookie", cookie))
+            .to_request();
+        call_service(&app, req)
+    };
+    let res = call("p=admin".to_owned()).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        body_text(res)
+            .await
+            .contains(r#""type":"policy_layer_order""#)
+    );
+
+    let sealed = ring(TEST_KEY, &[]).protect(
+        Protection::Private,
+        "p",
+        "alice",
+        unix_seconds(SystemTime::now()),
+    );
+    let res = call(format!("p={sealed}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        body_text(res).await,
+        format!(r#"Some("alice") Some("{sealed}")"#)
+    );
+}

@@ -145,7 +145,7 @@ where
                     // actix-web caches the first parse of the cookies: if a
                     // middleware outside this one read them, the app would see
                     // the unchecked ones. Fail closed rather than let that by.
-                    if !sees_accepted(&req) {
+                    if !sees_accepted(&req, !inbound.diagnostics.is_empty()) {
                         log::error!("{LAYER_ORDER}");
                         let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
                         let res = req
@@ -277,11 +277,20 @@ fn finish<B>(
 const LAYER_ORDER: &str = "the request's cookies were read before the cookie policy middleware ran: wrap the App so that CookiePolicyLayer is outside every middleware that reads cookies (the last .wrap)";
 
 /// Whether the cookies the app will read are exactly those of the header
-/// the layer wrote, through both of actix-web's cached parses: `cookies()`
-/// (percent-decoded) and `cookies_raw()`. Each is the cache a middleware
-/// outside the layer may have filled from the client's header, or else a
-/// fresh parse of the layer's, which the app's own read then reuses.
-fn sees_accepted(req: &ServiceRequest) -> bool {
+/// the layer wrote, through actix-web's cached parses: `cookies()`
+/// (percent-decoded) always, and `cookies_raw()` when `skipped` (the layer
+/// did not accept every pair). Each is the cache a middleware outside the
+/// layer may have filled from the client's header, or else a fresh parse of
+/// the layer's, which the app's own read then reuses.
+///
+/// Why the raw cache is checked only when a pair was skipped: a raw parse
+/// decodes nothing, so when the layer accepted every pair, a stale raw
+/// cache holds only those pairs as they came (a protected value still
+/// sealed, a prefixed name as sent), never one the layer refused. The
+/// decoded cache is another matter: `%5F%5FHost-x`, accepted as that exact
+/// name, decodes to `__Host-x`. Checking the raw cache costs a second parse
+/// on every rewritten request, most of them a session cookie being opened.
+fn sees_accepted(req: &ServiceRequest, skipped: bool) -> bool {
     // The layer's own header: checked ASCII.
     let header = req
         .headers()
@@ -295,14 +304,15 @@ fn sees_accepted(req: &ServiceRequest) -> bool {
         Err(_) => false,
     };
     decoded
-        && match request.cookies_raw() {
-            Ok(cookies) => inbound::matches_canonical(
-                header,
-                cookies.iter().map(|c| (c.name(), c.value())),
-                false,
-            ),
-            Err(_) => false,
-        }
+        && (!skipped
+            || match request.cookies_raw() {
+                Ok(cookies) => inbound::matches_canonical(
+                    header,
+                    cookies.iter().map(|c| (c.name(), c.value())),
+                    false,
+                ),
+                Err(_) => false,
+            })
 }
 
 /// Skipped pairs at debug level; possible tossing attempts at warn.
