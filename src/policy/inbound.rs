@@ -340,6 +340,7 @@ fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8]) -> OnePass {
 
 /// The header of [`one_pass`] with every protected value opened, in one
 /// copy; `None` when one does not open (the general pass then records why).
+#[inline(never)]
 fn open(policy: &CookiePolicy, field: &[u8], sealed: &[Sealed<'_>]) -> Option<Inbound> {
     let keys = policy.keys()?;
     // Checked ASCII throughout.
@@ -389,6 +390,7 @@ fn open(policy: &CookiePolicy, field: &[u8], sealed: &[Sealed<'_>]) -> Option<In
 }
 
 /// Everything [`process`] does, for any request.
+#[inline(never)]
 fn process_general(
     policy: &CookiePolicy,
     fields: &[HeaderValue],

@@ -122,54 +122,80 @@ where
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        match inbound::process(&self.policy, req.headers()) {
+        let inbound = match inbound::process(&self.policy, req.headers()) {
+            Ok(inbound) => inbound,
             Err(limit) => {
-                log::warn!("refused {} {}: {limit}", req.method(), req.path());
-                let res = req
-                    .into_response(limit.error_response())
-                    .map_into_right_body();
-                Respond::Early { res: Some(res) }
+                return Respond::Early {
+                    res: Some(refuse(req, limit).map_into_right_body()),
+                };
             }
-            Ok(inbound) => {
-                if let Some(header) = inbound.header {
-                    let headers = req.headers_mut();
-                    match header {
-                        // `insert` replaces every field at once.
-                        Some(value) => {
-                            headers.insert(COOKIE, value);
-                        }
-                        None => {
-                            headers.remove(COOKIE);
-                        }
-                    }
-                    // actix-web caches the first parse of the cookies: if a
-                    // middleware outside this one read them, the app would see
-                    // the unchecked ones. Fail closed rather than let that by.
-                    if !sees_accepted(&req, !inbound.diagnostics.is_empty()) {
-                        log::error!("{LAYER_ORDER}");
-                        let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
-                        let res = req
-                            .into_response(body.respond(StatusCode::INTERNAL_SERVER_ERROR))
-                            .map_into_right_body();
-                        return Respond::Early { res: Some(res) };
-                    }
+        };
+        // The usual request has nothing changed and nothing skipped: the
+        // rest is out of line, so that its code stays out of the way.
+        if inbound.header.is_some() || !inbound.diagnostics.is_empty() {
+            req = match hand_over(req, inbound.header, inbound.diagnostics) {
+                Ok(req) => req,
+                Err(res) => {
+                    return Respond::Early {
+                        res: Some(res.map_into_right_body()),
+                    };
                 }
-                if !inbound.diagnostics.is_empty() {
-                    log_diagnostics(&req, &inbound.diagnostics);
-                    req.extensions_mut()
-                        .insert(Diagnostics(Arc::new(inbound.diagnostics)));
-                }
-                // Pushed after any data container of the App, before those
-                // of scopes and resources: `app_data` searches them all.
-                req.add_data_container(self.data.clone());
-                Respond::Call {
-                    policy: self.policy.clone(),
-                    reissue: inbound.reissue,
-                    fut: self.service.call(req),
-                }
-            }
+            };
+        }
+        // Pushed after any data container of the App, before those of
+        // scopes and resources: `app_data` searches them all.
+        req.add_data_container(self.data.clone());
+        Respond::Call {
+            policy: self.policy.clone(),
+            reissue: inbound.reissue,
+            fut: self.service.call(req),
         }
     }
+}
+
+/// The 431 for a `Cookie` header over the limits.
+#[cold]
+#[inline(never)]
+fn refuse(req: ServiceRequest, limit: inbound::LimitExceeded) -> ServiceResponse {
+    log::warn!("refused {} {}: {limit}", req.method(), req.path());
+    req.into_response(limit.error_response())
+}
+
+/// Gives the app the checked `Cookie` header and what was skipped; or,
+/// when cookies were read before the layer, the 500 that says so.
+#[inline(never)]
+fn hand_over(
+    mut req: ServiceRequest,
+    header: Option<Option<HeaderValue>>,
+    diagnostics: Vec<Diagnostic>,
+) -> Result<ServiceRequest, Box<ServiceResponse>> {
+    if let Some(header) = header {
+        let headers = req.headers_mut();
+        match header {
+            // `insert` replaces every field at once.
+            Some(value) => {
+                headers.insert(COOKIE, value);
+            }
+            None => {
+                headers.remove(COOKIE);
+            }
+        }
+        // actix-web caches the first parse of the cookies: if a middleware
+        // outside this one read them, the app would see the unchecked ones.
+        // Fail closed rather than let that by.
+        if !sees_accepted(&req, !diagnostics.is_empty()) {
+            log::error!("{LAYER_ORDER}");
+            let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
+            let res = req.into_response(body.respond(StatusCode::INTERNAL_SERVER_ERROR));
+            return Err(Box::new(res));
+        }
+    }
+    if !diagnostics.is_empty() {
+        log_diagnostics(&req, &diagnostics);
+        req.extensions_mut()
+            .insert(Diagnostics(Arc::new(diagnostics)));
+    }
+    Ok(req)
 }
 
 pin_project_lite::pin_project! {
@@ -229,12 +255,28 @@ fn finish<B>(
     mut res: ServiceResponse<B>,
     reissue: Vec<outbound::Reissue>,
 ) -> ServiceResponse<EitherBody<B>> {
-    let config = policy.config();
-    let drop_mode = config.on_violation == OnViolation::Drop;
+    let drop_mode = policy.config().on_violation == OnViolation::Drop;
     // Looked up only for a cookie with a Domain.
     let request = res.request().clone();
     let host = move || Some(outbound::host_name(request.connection_info().host()));
     let outcome = outbound::apply(policy, res.headers_mut(), drop_mode, &host, &reissue);
+    // The usual response: every cookie valid, none sensitive, no error.
+    if !outcome.errors.is_empty() || outcome.sensitive || res.response().error().is_some() {
+        return finish_unusual(policy, res, outcome);
+    }
+    res.map_into_left_body()
+}
+
+/// The rest of [`finish`], out of line: violations, a sensitive cookie, a
+/// handler's error.
+#[inline(never)]
+fn finish_unusual<B>(
+    policy: &CookiePolicy,
+    mut res: ServiceResponse<B>,
+    outcome: outbound::Outcome,
+) -> ServiceResponse<EitherBody<B>> {
+    let config = policy.config();
+    let drop_mode = config.on_violation == OnViolation::Drop;
     let errors = outcome.errors;
     let verb = if drop_mode { "dropped" } else { "refused" };
     for e in &errors {
