@@ -3,7 +3,9 @@
 //! figures are not. `scripts/bench-instructions.sh` runs it.
 //!
 //! `instructions SCENARIO SERVER N` serves N requests of SCENARIO (profile,
-//! login, cookies20, private) through SERVER (policy, baseline) in process.
+//! login, cookies20, private) through SERVER (policy, baseline, or noop: the
+//! baseline behind a middleware that does nothing, what any layer costs in
+//! actix-web before it does any work) in process.
 //! Running it for N and 2N and subtracting cancels the set-up cost.
 
 use std::sync::Arc;
@@ -72,12 +74,86 @@ fn main() {
             for _ in 0..n {
                 ok += usize::from(call_service(&app, request()).await.status().is_success());
             }
-        } else {
+        } else if server == "noop" {
+            // The floor: the baseline behind a middleware that does nothing,
+            // written as the layer is (a named future, no allocation).
+            let app = init_service(baseline::baseline_app(Arc::new(keys)).wrap(noop::Noop)).await;
+            for _ in 0..n {
+                ok += usize::from(call_service(&app, request()).await.status().is_success());
+            }
+        } else if server == "baseline" {
             let app = init_service(baseline::baseline_app(Arc::new(keys))).await;
             for _ in 0..n {
                 ok += usize::from(call_service(&app, request()).await.status().is_success());
             }
+        } else {
+            panic!("unknown server {server}: policy, baseline or noop");
         }
         assert_eq!(ok, n, "every request succeeds");
     });
+}
+
+/// A middleware that passes every request through unchanged, built the way
+/// `CookiePolicyLayer` is (its own service and a pin-projected future): the
+/// cost of being a middleware at all.
+mod noop {
+    use std::future::{Ready, ready};
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use actix_web::Error;
+    use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+
+    pub struct Noop;
+
+    pub struct NoopMiddleware<S> {
+        service: S,
+    }
+
+    impl<S, B> Transform<S, ServiceRequest> for Noop
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    {
+        type Response = ServiceResponse<B>;
+        type Error = Error;
+        type Transform = NoopMiddleware<S>;
+        type InitError = ();
+        type Future = Ready<Result<Self::Transform, ()>>;
+
+        fn new_transform(&self, service: S) -> Self::Future {
+            ready(Ok(NoopMiddleware { service }))
+        }
+    }
+
+    impl<S, B> Service<ServiceRequest> for NoopMiddleware<S>
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    {
+        type Response = ServiceResponse<B>;
+        type Error = Error;
+        type Future = Passed<S::Future>;
+
+        forward_ready!(service);
+
+        fn call(&self, req: ServiceRequest) -> Self::Future {
+            Passed {
+                fut: self.service.call(req),
+            }
+        }
+    }
+
+    pin_project_lite::pin_project! {
+        pub struct Passed<F> {
+            #[pin]
+            fut: F,
+        }
+    }
+
+    impl<F: std::future::Future> std::future::Future for Passed<F> {
+        type Output = F::Output;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            self.project().fut.poll(cx)
+        }
+    }
 }
