@@ -16,6 +16,7 @@
 //! and actix-web decode, trim and drop in ways rules R18 and R19 forbid.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -154,7 +155,10 @@ pub struct Inbound {
     /// already canonical); `Some(None)` to remove every `Cookie` field (no
     /// pair accepted); `Some(Some(v))` to replace them with the one field `v`.
     pub header: Option<Option<HeaderValue>>,
-    /// What was skipped, and why.
+    /// What was skipped, and why. Every pair not handed to the app leaves
+    /// at least one (copies of a tossed cookie share one), so an empty list
+    /// means every pair the client sent was accepted: the middleware relies
+    /// on this to skip checking actix-web's raw cookie cache.
     pub diagnostics: Vec<Diagnostic>,
     /// Protected cookies that verified with a previous key, to re-issue.
     pub reissue: Vec<Reissue>,
@@ -214,11 +218,14 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
     let [first, more @ ..] = fields else {
         return Ok(Inbound::default());
     };
+    // Read at most once, only for a protected cookie, and shared by both
+    // passes so that they judge expiry at the same instant.
+    let now = OnceCell::new();
     if more.is_empty() {
-        match one_pass(policy, first.as_bytes()) {
+        match one_pass(policy, first.as_bytes(), &now) {
             OnePass::Untouched => {
                 debug_assert!(
-                    matches!(process_general(policy, fields), Ok(ref i) if i.header.is_none()
+                    matches!(process_general(policy, fields, &now), Ok(ref i) if i.header.is_none()
                         && i.diagnostics.is_empty() && i.reissue.is_empty()),
                     "the general path agrees"
                 );
@@ -227,7 +234,7 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             OnePass::Opened(inbound) => {
                 #[cfg(debug_assertions)]
                 {
-                    let general = process_general(policy, fields).expect("within the limits");
+                    let general = process_general(policy, fields, &now).expect("within the limits");
                     let text = |h: &Option<Option<HeaderValue>>| match h {
                         Some(Some(v)) => Some(v.clone()),
                         Some(None) => None,
@@ -242,7 +249,7 @@ pub fn process(policy: &CookiePolicy, headers: &HeaderMap) -> Result<Inbound, Li
             OnePass::General => {}
         }
     }
-    process_general(policy, fields)
+    process_general(policy, fields, &now)
 }
 
 /// What [`one_pass`] made of the usual header.
@@ -268,7 +275,7 @@ type Sealed<'a> = (&'a str, std::ops::Range<usize>, &'a CookieAttributes);
 /// as it is, or with the plain values in place of the protected ones.
 /// Anything else, including every case that needs a diagnostic, goes to the
 /// general pass.
-fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8]) -> OnePass {
+fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8], now: &OnceCell<SystemTime>) -> OnePass {
     let config = policy.config();
     if field.len() > config.max_header_bytes {
         return OnePass::General;
@@ -335,17 +342,22 @@ fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8]) -> OnePass {
     if sealed.is_empty() {
         return OnePass::Untouched;
     }
-    open(policy, field, &sealed).map_or(OnePass::General, OnePass::Opened)
+    open(policy, field, &sealed, now).map_or(OnePass::General, OnePass::Opened)
 }
 
 /// The header of [`one_pass`] with every protected value opened, in one
 /// copy; `None` when one does not open (the general pass then records why).
 #[inline(never)]
-fn open(policy: &CookiePolicy, field: &[u8], sealed: &[Sealed<'_>]) -> Option<Inbound> {
+fn open(
+    policy: &CookiePolicy,
+    field: &[u8],
+    sealed: &[Sealed<'_>],
+    now: &OnceCell<SystemTime>,
+) -> Option<Inbound> {
     let keys = policy.keys()?;
     // Checked ASCII throughout.
     let text = std::str::from_utf8(field).ok()?;
-    let now = SystemTime::now();
+    let now = *now.get_or_init(SystemTime::now);
     let mut header = String::with_capacity(field.len());
     let mut reissue = Vec::new();
     let mut copied = 0;
@@ -394,6 +406,7 @@ fn open(policy: &CookiePolicy, field: &[u8], sealed: &[Sealed<'_>]) -> Option<In
 fn process_general(
     policy: &CookiePolicy,
     fields: &[HeaderValue],
+    now: &OnceCell<SystemTime>,
 ) -> Result<Inbound, LimitExceeded> {
     let config = policy.config();
     let [first, more @ ..] = fields else {
@@ -485,11 +498,16 @@ fn process_general(
                     continue;
                 }
             }
-            // Both checks above admit ASCII only, so these never fail.
+            // Both checks above admit ASCII only, so these never fail; if
+            // they did, the pair is skipped with a diagnostic like any other.
             let (Some(name), Some(value)) =
                 (sub_str(text, bytes, name), sub_str(text, bytes, value))
             else {
-                canonical = false;
+                skip(
+                    name,
+                    DiagnosticKind::InvalidValue,
+                    "the pair is not ASCII text".to_owned(),
+                );
                 continue;
             };
             let prefix = prefix::of(name);
@@ -527,7 +545,7 @@ fn process_general(
         }
     }
     drop_duplicates(&mut pairs, &mut skip);
-    let (reissue, decrypted) = unprotect(policy, &mut pairs, &mut skip);
+    let (reissue, decrypted) = unprotect(policy, &mut pairs, &mut skip, now);
 
     // Every pair skipped, here or in the two steps above, left a diagnostic.
     let header = if canonical && !decrypted && diagnostics.is_empty() && !pairs.is_empty() {
@@ -568,6 +586,7 @@ fn unprotect(
     policy: &CookiePolicy,
     pairs: &mut Pairs<'_>,
     skip: &mut impl FnMut(&[u8], DiagnosticKind, String),
+    now: &OnceCell<SystemTime>,
 ) -> (Vec<Reissue>, bool) {
     let mut reissue = Vec::new();
     let mut changed = false;
@@ -577,13 +596,12 @@ fn unprotect(
     if pairs.iter().all(|p| p.attrs.protection.is_none()) {
         return (reissue, changed);
     }
-    let mut now = None;
     pairs.retain(|p| {
         let attrs = p.attrs;
         let Some(protection) = attrs.protection else {
             return true;
         };
-        let now = *now.get_or_insert_with(SystemTime::now);
+        let now = *now.get_or_init(SystemTime::now);
         // A protected session cookie (no max_age) still ages out.
         let max_age = attrs
             .max_age
@@ -980,7 +998,10 @@ mod tests {
     }
 
     fn untouched(policy: &CookiePolicy, field: &[u8]) -> bool {
-        matches!(one_pass(policy, field), OnePass::Untouched)
+        matches!(
+            one_pass(policy, field, &OnceCell::new()),
+            OnePass::Untouched
+        )
     }
 
     #[test]
@@ -1037,7 +1058,7 @@ mod tests {
         let session = seal(NEW, Protection::Private, "session", "alice", now);
         let prefs = seal(NEW, Protection::Signed, "prefs", "dark", now);
         let header = |h: &str| -> Option<(String, Vec<Reissue>)> {
-            match one_pass(&p, h.as_bytes()) {
+            match one_pass(&p, h.as_bytes(), &OnceCell::new()) {
                 OnePass::Opened(i) => {
                     let v = i.header.expect("replaced").expect("a header");
                     Some((v.to_str().unwrap().to_owned(), i.reissue))

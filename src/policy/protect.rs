@@ -317,12 +317,17 @@ impl KeyRing {
                     return Err(NOT_OURS);
                 };
                 let aad = Key::aad(name);
-                // A tag that does not match leaves the buffer as it was
-                // (GCM checks before it decrypts), so the next key sees the
-                // same ciphertext.
+                // After a key fails, the next one must see the ciphertext as
+                // it came. aes-gcm checks the tag before it decrypts, so the
+                // buffer is untouched, but the AEAD contract does not promise
+                // that: with previous keys, a copy restores it.
+                let pristine = (!self.previous.is_empty()).then(|| sealed.to_vec());
                 let index = keys
                     .enumerate()
-                    .find(|(_, k)| {
+                    .find(|(i, k)| {
+                        if let (true, Some(pristine)) = (*i > 0, &pristine) {
+                            sealed.copy_from_slice(pristine);
+                        }
                         k.enc
                             .decrypt_inout_detached(nonce, &aad, (&mut *sealed).into(), tag)
                             .is_ok()
