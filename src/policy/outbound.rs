@@ -1144,10 +1144,59 @@ pub(crate) fn apply(
     host: &dyn Fn() -> Option<String>,
     reissue: &[Reissue],
 ) -> Outcome {
-    let mut outcome = Outcome::default();
-    if !headers.contains_key(SET_COOKIE) && reissue.is_empty() {
-        return outcome;
+    if reissue.is_empty() {
+        let mut all = headers.get_all(SET_COOKIE);
+        match (all.next(), all.next()) {
+            (None, _) => return Outcome::default(),
+            (Some(only), None) => {
+                if let Some(usual) = as_written(policy, only) {
+                    #[cfg(debug_assertions)]
+                    {
+                        let mut copy = headers.clone();
+                        let general = apply_general(policy, &mut copy, keep_valid, host, reissue);
+                        assert!(general.errors.is_empty() && general.sensitive == usual.sensitive);
+                        let sent: Vec<_> = copy.get_all(SET_COOKIE).collect();
+                        assert_eq!(sent, [only], "the header is sent as it is");
+                    }
+                    return usual;
+                }
+            }
+            (Some(_), Some(_)) => {}
+        }
     }
+    apply_general(policy, headers, keep_valid, host, reissue)
+}
+
+/// The usual response, decided without the general machinery: one
+/// `Set-Cookie`, exactly what the policy writes for its name
+/// ([`as_the_policy_writes`]), neither protected nor with a `Domain` (so
+/// neither sealing nor the request's host is needed), and valid: it is sent
+/// as it is. `None` sends the response down the general path, which also
+/// reports any violation.
+fn as_written(policy: &CookiePolicy, value: &HeaderValue) -> Option<Outcome> {
+    let text = std::str::from_utf8(value.as_bytes()).ok()?;
+    let (cookie, attrs) = as_the_policy_writes(policy, text)?;
+    if attrs.protection.is_some() || cookie.domain.is_some() {
+        return None;
+    }
+    // `now` only matters for an `Expires`, which the policy's text never has.
+    debug_assert!(cookie.expires.is_none());
+    cookie.check(SystemTime::UNIX_EPOCH).ok()?;
+    Some(Outcome {
+        errors: Vec::new(),
+        sensitive: attrs.is_sensitive_name(&cookie.name),
+    })
+}
+
+/// [`apply`] for any response with a `Set-Cookie` or a cookie to re-issue.
+fn apply_general(
+    policy: &CookiePolicy,
+    headers: &mut HeaderMap,
+    keep_valid: bool,
+    host: &dyn Fn() -> Option<String>,
+    reissue: &[Reissue],
+) -> Outcome {
+    let mut outcome = Outcome::default();
     let now = SystemTime::now();
     // The headers to send, or `None` when every header stays as it is.
     let replacement: Option<Vec<HeaderValue>> = {
@@ -1602,6 +1651,49 @@ mod tests {
         let base = "a=1; HttpOnly; SameSite=Lax; Secure; Path=/";
         assert!(as_the_policy_writes(&timed, base).is_none());
         assert!(as_the_policy_writes(&timed, &format!("{base}; Max-Age=60")).is_some());
+    }
+
+    #[test]
+    fn the_usual_response_is_decided_without_the_general_path_only_when_it_may_be() {
+        use figment::providers::{Format, Toml};
+        let policy: CookiePolicy = figment::Figment::from(Toml::string(
+            "secure = false\n\
+             [overrides.theme]\nsensitive = true\n\
+             [overrides.sid]\nprotection = \"signed\"\n\
+             [overrides.wide]\ndomain = \"example.com\"",
+        ))
+        .extract()
+        .unwrap();
+        let policy = policy.with_keys(crate::policy::KeyRing::ephemeral().unwrap());
+        let usual = |text: &str| as_written(&policy, &HeaderValue::from_str(text).unwrap());
+        let sensitive = |o: Option<Outcome>| o.map(|o| (o.errors.len(), o.sensitive));
+        let tail = "; HttpOnly; SameSite=Lax; Path=/";
+        assert_eq!(sensitive(usual(&format!("a=1{tail}"))), Some((0, false)));
+        assert_eq!(
+            sensitive(usual(&format!("theme=dark{tail}; Max-Age=60"))),
+            Some((0, true))
+        );
+        // Sealed, or checked against the request's host, or refused (over
+        // 400 days): the general path's.
+        assert!(usual(&format!("sid=1{tail}")).is_none());
+        assert!(usual(&format!("wide=1{tail}; Domain=example.com")).is_none());
+        assert!(usual(&format!("a=1{tail}; Max-Age=34560001")).is_none());
+        // Through apply, the refusal is reported as ever, and two headers
+        // take the general path.
+        let mut headers = HeaderMap::new();
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_str(&format!("a=1{tail}; Max-Age=34560001")).unwrap(),
+        );
+        let outcome = apply(&policy, &mut headers, false, &|| None, &[]);
+        assert_eq!(outcome.errors.len(), 1);
+        assert_eq!(outcome.errors[0].kind(), ViolationKind::InvalidLifetime);
+        let mut headers = HeaderMap::new();
+        for text in [format!("a=1{tail}"), format!("a=2{tail}")] {
+            headers.append(SET_COOKIE, HeaderValue::from_str(&text).unwrap());
+        }
+        let outcome = apply(&policy, &mut headers, false, &|| None, &[]);
+        assert_eq!(outcome.errors[0].kind(), ViolationKind::DuplicateCookie);
     }
 
     #[test]
