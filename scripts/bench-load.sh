@@ -38,7 +38,9 @@
 #                     and runs uvicorn with --workers 2. This adds a FastAPI
 #                     column to profile and login.
 #   --soak [N]        soak test only: send about N requests (default 1000000)
-#                     to cookie-policy's /profile. A 2 s calibration run sets
+#                     to cookie-policy's /profile, or with
+#                     SOAK_SCENARIO=private to its private read (GET /cookies
+#                     with an encrypted session). A 2 s calibration run sets
 #                     the wrk duration, capped at 120 s. Prints VmRSS before,
 #                     after calibration and after the soak, plus VmHWM.
 #   --no-build        skip the cargo build and use the existing binaries
@@ -88,6 +90,7 @@ FASTAPI=0
 SOAK=0
 SOAK_N=1000000
 SOAK_CAP=120
+SOAK_SCENARIO=${SOAK_SCENARIO:-profile}
 BUILD=1
 
 usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; }
@@ -348,25 +351,41 @@ KEY=$("$CP_BIN" keygen)
 # ---------------------------------------------------------------- soak
 
 if ((SOAK)); then
-    log "==> soak: about $SOAK_N requests on cookie-policy /profile"
     start_cp
-    fetch "$CP_PORT" /profile "username=alice"
-    [[ $STATUS == 200 && $BODY == '{"message":"Welcome back, alice!"}' ]] ||
-        die "cookie-policy /profile answered $STATUS $BODY"
+    case $SOAK_SCENARIO in
+    profile)
+        soak_path=/profile soak_cookie="username=alice" soak_label="GET /profile (Cookie: username=alice)"
+        soak_want='{"message":"Welcome back, alice!"}'
+        ;;
+    private)
+        fetch "$CP_PORT" "/cookies/set?session=alice"
+        soak_session=$(printf '%s\n' "$SETC" | sed -n 's/^session=\([^;]*\).*/\1/p' | head -n 1)
+        [[ -n $soak_session && $soak_session != alice ]] ||
+            die "cookie-policy /cookies/set?session=alice set no encrypted session cookie"
+        soak_path=/cookies soak_cookie="session=$soak_session"
+        soak_label="GET /cookies (Cookie: session=<encrypted alice>)"
+        soak_want='{"cookies":{"session":"alice"}}'
+        ;;
+    *) die "SOAK_SCENARIO must be profile or private, not $SOAK_SCENARIO" ;;
+    esac
+    log "==> soak: about $SOAK_N requests on cookie-policy $soak_path"
+    fetch "$CP_PORT" "$soak_path" "$soak_cookie"
+    [[ $STATUS == 200 && $BODY == "$soak_want" ]] ||
+        die "cookie-policy $soak_path answered $STATUS $BODY"
     rss0=$(proc_kb VmRSS "$CP_PID")
     log "  calibrating (2 s)"
-    read -r cal_rps _ _ cal_reqs cal_bad < <(run_wrk "$CP_PORT" /profile "username=alice" 2)
+    read -r cal_rps _ _ cal_reqs cal_bad < <(run_wrk "$CP_PORT" "$soak_path" "$soak_cookie" 2)
     rss1=$(proc_kb VmRSS "$CP_PID")
     dur=$(awk -v n="$SOAK_N" -v r="$cal_rps" -v cap="$SOAK_CAP" 'BEGIN { d = int(n / r) + (n % r > 0); if (d < 1) d = 1; if (d > cap) d = cap; print d }')
     capped=""
     awk -v n="$SOAK_N" -v r="$cal_rps" -v cap="$SOAK_CAP" 'BEGIN { exit !(n / r > cap) }' && capped=" (capped at ${SOAK_CAP} s)"
     log "  soak: ${dur} s at about $(fmt_rps "$cal_rps") req/s$capped"
-    read -r s_rps s_p50 s_p99 s_reqs s_bad < <(run_wrk "$CP_PORT" /profile "username=alice" "$dur")
+    read -r s_rps s_p50 s_p99 s_reqs s_bad < <(run_wrk "$CP_PORT" "$soak_path" "$soak_cookie" "$dur")
     rss2=$(proc_kb VmRSS "$CP_PID")
     hwm=$(proc_kb VmHWM "$CP_PID")
     kill -0 "$CP_PID" 2>/dev/null || die "cookie-policy died during the soak"
     cat <<EOF
-## Soak: cookie-policy, GET /profile (Cookie: username=alice)
+## Soak: cookie-policy, $soak_label
 
 wrk -t$THREADS -c$CONNECTIONS, $WORKERS worker(s), $(nproc) CPU(s), $(date -u +%Y-%m-%dT%H:%MZ)
 
