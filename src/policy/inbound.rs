@@ -1040,13 +1040,8 @@ mod tests {
 
     #[test]
     fn protected_values_are_opened_in_one_pass_or_left_to_the_general_one() {
-        use crate::policy::protect::{KeyRing, Protection, unix_seconds};
-        const OLD: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
-        const NEW: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-        let ring = |current: &str, previous: &[&str]| {
-            let previous: Vec<String> = previous.iter().map(|k| (*k).to_owned()).collect();
-            KeyRing::from_base64(current, &previous).unwrap()
-        };
+        use crate::policy::protect::tests::{K1 as NEW, K2 as OLD, ring};
+        use crate::policy::protect::{Protection, unix_seconds};
         let p = policy(
             "[overrides.session]\nprotection = \"private\"\nmax_age = 60\n\
              [overrides.prefs]\nprotection = \"signed\"\n\
@@ -1116,20 +1111,14 @@ mod tests {
     /// re-issues. Written from a review that ran it for 20 000 cases.
     mod one_pass_against_general {
         use super::*;
-        use crate::policy::protect::{KeyRing, Protection, unix_seconds};
+        use crate::policy::protect::tests::{K1 as NEW, K2 as OLD, ring};
+        use crate::policy::protect::{Protection, unix_seconds};
         use proptest::prelude::*;
         use proptest::sample::select;
 
-        const OLD: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
-        const NEW: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
         const GONE: &str = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=";
         /// Longer than the 40 bytes whose associated data fits on the stack.
         const LONG: &str = "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn";
-
-        fn ring(current: &str, previous: &[&str]) -> KeyRing {
-            let previous: Vec<String> = previous.iter().map(|k| (*k).to_owned()).collect();
-            KeyRing::from_base64(current, &previous).unwrap()
-        }
 
         fn policy() -> CookiePolicy {
             let src = format!(

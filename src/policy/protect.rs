@@ -388,14 +388,16 @@ pub fn unix_seconds(t: SystemTime) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::time::Duration;
 
-    const K1: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-    const K2: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+    /// Two fixed keys for tests, here and in the inbound module's.
+    pub(crate) const K1: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    pub(crate) const K2: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
 
-    fn ring(current: &str, previous: &[&str]) -> KeyRing {
+    /// A ring of `current` with `previous` keys, from base64.
+    pub(crate) fn ring(current: &str, previous: &[&str]) -> KeyRing {
         let previous: Vec<String> = previous.iter().map(|s| (*s).to_owned()).collect();
         KeyRing::from_base64(current, &previous).unwrap()
     }
