@@ -1146,46 +1146,49 @@ pub(crate) fn apply(
 ) -> Outcome {
     if reissue.is_empty() {
         let mut all = headers.get_all(SET_COOKIE);
-        match (all.next(), all.next()) {
+        let one = match (all.next(), all.next()) {
             (None, _) => return Outcome::default(),
-            (Some(only), None) => {
-                if let Some(usual) = as_written(policy, only) {
-                    #[cfg(debug_assertions)]
-                    {
-                        let mut copy = headers.clone();
-                        let general = apply_general(policy, &mut copy, keep_valid, host, reissue);
-                        assert!(general.errors.is_empty() && general.sensitive == usual.sensitive);
-                        let sent: Vec<_> = copy.get_all(SET_COOKIE).collect();
-                        assert_eq!(sent, [only], "the header is sent as it is");
-                    }
-                    return usual;
-                }
-            }
-            (Some(_), Some(_)) => {}
-        }
+            // Only what outlives the borrow of the header: its
+            // replacement, if any, and whether it is sensitive.
+            (Some(only), None) => process_one(policy, only, SystemTime::now(), host)
+                .map(|(written, sensitive)| (written.header, sensitive)),
+            (Some(_), Some(_)) => return apply_general(policy, headers, keep_valid, host, reissue),
+        };
+        return apply_one(headers, one, keep_valid);
     }
     apply_general(policy, headers, keep_valid, host, reissue)
 }
 
-/// The usual response, decided without the general machinery: one
-/// `Set-Cookie`, exactly what the policy writes for its name
-/// ([`as_the_policy_writes`]), neither protected nor with a `Domain` (so
-/// neither sealing nor the request's host is needed), and valid: it is sent
-/// as it is. `None` sends the response down the general path, which also
-/// reports any violation.
-fn as_written(policy: &CookiePolicy, value: &HeaderValue) -> Option<Outcome> {
-    let text = std::str::from_utf8(value.as_bytes()).ok()?;
-    let (cookie, attrs) = as_the_policy_writes(policy, text)?;
-    if attrs.protection.is_some() || cookie.domain.is_some() {
-        return None;
+/// The rest of [`apply`] for the usual response, one `Set-Cookie` and
+/// nothing to re-issue, once [`process_one`] has read it: what
+/// [`apply_general`] does, without the list of written cookies, the
+/// duplicate check (one cookie cannot clash) and the replacement list.
+fn apply_one(
+    headers: &mut HeaderMap,
+    one: Result<(Option<HeaderValue>, bool), CookieError>,
+    keep_valid: bool,
+) -> Outcome {
+    match one {
+        Ok((replacement, sensitive)) => {
+            if let Some(header) = replacement {
+                headers.insert(SET_COOKIE, header);
+            }
+            Outcome {
+                errors: Vec::new(),
+                sensitive,
+            }
+        }
+        Err(e) => {
+            // `drop`: the headers become the valid cookies, none.
+            if keep_valid {
+                headers.remove(SET_COOKIE);
+            }
+            Outcome {
+                errors: vec![e],
+                sensitive: false,
+            }
+        }
     }
-    // `now` only matters for an `Expires`, which the policy's text never has.
-    debug_assert!(cookie.expires.is_none());
-    cookie.check(SystemTime::UNIX_EPOCH).ok()?;
-    Some(Outcome {
-        errors: Vec::new(),
-        sensitive: attrs.is_sensitive_name(&cookie.name),
-    })
 }
 
 /// [`apply`] for any response with a `Set-Cookie` or a cookie to re-issue.
@@ -1654,7 +1657,7 @@ mod tests {
     }
 
     #[test]
-    fn the_usual_response_is_decided_without_the_general_path_only_when_it_may_be() {
+    fn one_set_cookie_is_sent_as_it_is_sealed_or_refused() {
         use figment::providers::{Format, Toml};
         let policy: CookiePolicy = figment::Figment::from(Toml::string(
             "secure = false\n\
@@ -1665,35 +1668,64 @@ mod tests {
         .extract()
         .unwrap();
         let policy = policy.with_keys(crate::policy::KeyRing::ephemeral().unwrap());
-        let usual = |text: &str| as_written(&policy, &HeaderValue::from_str(text).unwrap());
-        let sensitive = |o: Option<Outcome>| o.map(|o| (o.errors.len(), o.sensitive));
         let tail = "; HttpOnly; SameSite=Lax; Path=/";
-        assert_eq!(sensitive(usual(&format!("a=1{tail}"))), Some((0, false)));
+        // What apply reports (violations, sensitivity) and sends.
+        let run = |texts: &[&str], keep_valid: bool, host: &str| {
+            let mut headers = HeaderMap::new();
+            for text in texts {
+                headers.append(SET_COOKIE, HeaderValue::from_str(text).unwrap());
+            }
+            let host = host.to_owned();
+            let o = apply(
+                &policy,
+                &mut headers,
+                keep_valid,
+                &|| Some(host.clone()),
+                &[],
+            );
+            let kinds: Vec<_> = o.errors.iter().map(CookieError::kind).collect();
+            let sent: Vec<String> = headers
+                .get_all(SET_COOKIE)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect();
+            (kinds, o.sensitive, sent)
+        };
+        let plain = format!("a=1{tail}");
         assert_eq!(
-            sensitive(usual(&format!("theme=dark{tail}; Max-Age=60"))),
-            Some((0, true))
+            run(&[plain.as_str()], false, "h"),
+            (vec![], false, vec![plain.clone()])
         );
-        // Sealed, or checked against the request's host, or refused (over
-        // 400 days): the general path's.
-        assert!(usual(&format!("sid=1{tail}")).is_none());
-        assert!(usual(&format!("wide=1{tail}; Domain=example.com")).is_none());
-        assert!(usual(&format!("a=1{tail}; Max-Age=34560001")).is_none());
-        // Through apply, the refusal is reported as ever, and two headers
-        // take the general path.
-        let mut headers = HeaderMap::new();
-        headers.append(
-            SET_COOKIE,
-            HeaderValue::from_str(&format!("a=1{tail}; Max-Age=34560001")).unwrap(),
+        let theme = format!("theme=dark{tail}; Max-Age=60");
+        assert_eq!(
+            run(&[theme.as_str()], false, "h"),
+            (vec![], true, vec![theme])
         );
-        let outcome = apply(&policy, &mut headers, false, &|| None, &[]);
-        assert_eq!(outcome.errors.len(), 1);
-        assert_eq!(outcome.errors[0].kind(), ViolationKind::InvalidLifetime);
-        let mut headers = HeaderMap::new();
-        for text in [format!("a=1{tail}"), format!("a=2{tail}")] {
-            headers.append(SET_COOKIE, HeaderValue::from_str(&text).unwrap());
-        }
-        let outcome = apply(&policy, &mut headers, false, &|| None, &[]);
-        assert_eq!(outcome.errors[0].kind(), ViolationKind::DuplicateCookie);
+        // Sealed: the header is replaced by the protected one.
+        let (kinds, _, sent) = run(&[format!("sid=1{tail}").as_str()], false, "h");
+        assert!(kinds.is_empty());
+        assert!(sent.len() == 1 && sent[0].starts_with("sid=1.") && sent[0].ends_with(tail));
+        // A Domain is checked against the request's host.
+        let wide = format!("wide=1{tail}; Domain=example.com");
+        assert_eq!(run(&[wide.as_str()], false, "www.example.com").0, vec![]);
+        assert_eq!(
+            run(&[wide.as_str()], false, "other.org").0,
+            vec![ViolationKind::InvalidDomain]
+        );
+        // Refused (over 400 days): left for the caller to refuse, or dropped.
+        let long = format!("a=1{tail}; Max-Age=34560001");
+        let refused = vec![ViolationKind::InvalidLifetime];
+        assert_eq!(
+            run(&[long.as_str()], false, "h"),
+            (refused.clone(), false, vec![long.clone()])
+        );
+        assert_eq!(run(&[long.as_str()], true, "h"), (refused, false, vec![]));
+        // Two headers of one name: the general path's duplicate check.
+        let second = format!("a=2{tail}");
+        let two = [plain.as_str(), second.as_str()];
+        assert_eq!(
+            run(&two, false, "h").0,
+            vec![ViolationKind::DuplicateCookie]
+        );
     }
 
     #[test]
@@ -1760,8 +1792,9 @@ mod tests {
             proptest::prop_assert_eq!(exact, expected, "{}", header);
         }
 
-        /// `apply` on one `Set-Cookie` decides exactly as the general path:
-        /// the headers sent, the violations and R22's sensitivity, for
+        /// `apply` on one `Set-Cookie` decides exactly as the general path,
+        /// in both modes: the headers sent, the violations and R22's
+        /// sensitivity, for
         /// headers written by the policy's builder (plain, sensitive,
         /// prefixed, protected, with a `Domain`, timed out of bounds) and
         /// near misses of them.
@@ -1773,6 +1806,7 @@ mod tests {
                 vec![0i64, -5, 60, 3600, 34_560_000, 34_560_001, i64::MAX],
             )),
             http_only in proptest::bool::ANY,
+            keep_valid in proptest::bool::ANY,
             edit in proptest::sample::select(vec![
                 "", "; Secure", "; Path=/x", ";Path=/", "; HttpOnly", "; Max-Age=60",
                 "; Expires=Thu, 01 Jan 1970 00:00:00 GMT", " ",
@@ -1799,8 +1833,8 @@ mod tests {
             headers.append(SET_COOKIE, HeaderValue::from_str(&header).unwrap());
             let mut general_headers = headers.clone();
             let host = || Some("www.example.com".to_owned());
-            let fast = apply(&policy, &mut headers, false, &host, &[]);
-            let general = apply_general(&policy, &mut general_headers, false, &host, &[]);
+            let fast = apply(&policy, &mut headers, keep_valid, &host, &[]);
+            let general = apply_general(&policy, &mut general_headers, keep_valid, &host, &[]);
             let kinds = |o: &Outcome| o.errors.iter().map(CookieError::kind).collect::<Vec<_>>();
             proptest::prop_assert_eq!(kinds(&fast), kinds(&general), "{}", header);
             proptest::prop_assert_eq!(fast.sensitive, general.sensitive, "{}", header);
