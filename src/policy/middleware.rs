@@ -4,6 +4,7 @@
 //! This is the single place where the policy meets the traffic; each step of
 //! the flow lives in its own module (`outbound` for `Set-Cookie`).
 
+use std::cell::Ref;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::Cookie;
 use actix_web::dev::{
     Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
 };
@@ -338,23 +340,15 @@ fn sees_accepted(req: &ServiceRequest, skipped: bool) -> bool {
         .headers()
         .get(COOKIE)
         .and_then(|v| std::str::from_utf8(v.as_bytes()).ok());
-    let request = req.request();
-    let decoded = match request.cookies() {
-        Ok(cookies) => {
-            inbound::matches_canonical(header, cookies.iter().map(|c| (c.name(), c.value())), true)
-        }
-        Err(_) => false,
+    // One parse, actix-web's, against the header: `Err` (not UTF-8) is a
+    // mismatch too.
+    let same = |cookies: Result<Ref<'_, Vec<Cookie<'static>>>, _>, decoded| {
+        cookies.is_ok_and(|cs| {
+            inbound::matches_canonical(header, cs.iter().map(|c| (c.name(), c.value())), decoded)
+        })
     };
-    decoded
-        && (!skipped
-            || match request.cookies_raw() {
-                Ok(cookies) => inbound::matches_canonical(
-                    header,
-                    cookies.iter().map(|c| (c.name(), c.value())),
-                    false,
-                ),
-                Err(_) => false,
-            })
+    let request = req.request();
+    same(request.cookies(), true) && (!skipped || same(request.cookies_raw(), false))
 }
 
 /// Skipped pairs at debug level; possible tossing attempts at warn.
