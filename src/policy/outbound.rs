@@ -113,38 +113,55 @@ pub(crate) fn printable(s: &str) -> String {
 
 /// Checks a cookie name (R1).
 pub(crate) fn check_name(name: &str) -> Result<(), CookieError> {
-    grammar::check_name(name.as_bytes()).map_err(|bad| {
-        let detail = match bad {
-            None => "a cookie name must not be empty".to_owned(),
-            Some(bad) => {
-                format!("{bad} is not allowed in a cookie name, which must be an RFC 9110 token")
-            }
-        };
-        CookieError::new(printable(name), ViolationKind::InvalidName, detail)
-    })
+    grammar::check_name(name.as_bytes()).map_err(|bad| invalid_name(name, bad))
 }
 
 /// Checks a cookie value (R2).
 pub(crate) fn check_value(name: &str, value: &str) -> Result<(), CookieError> {
-    grammar::check_value(value.as_bytes()).map_err(|bad| {
-        CookieError::new(
-            printable(name),
-            ViolationKind::InvalidValue,
-            format!(
-                "{bad} is not allowed in a cookie value; encode the value, for example as base64url"
-            ),
-        )
-    })?;
+    grammar::check_value(value.as_bytes()).map_err(|bad| invalid_value(name, bad))?;
     match grammar::bad_percent_escape(value.as_bytes()) {
         None => Ok(()),
-        Some(at) => Err(CookieError::new(
-            printable(name),
-            ViolationKind::InvalidValue,
-            format!(
-                "'%' at position {at} is not followed by two hex digits, so the value could not be read back; write it as %25"
-            ),
-        )),
+        Some(at) => Err(bad_escape(name, at)),
     }
+}
+
+// The errors of the two checks, out of line: the checks run on every
+// cookie a handler writes, their failures almost never.
+
+#[cold]
+#[inline(never)]
+fn invalid_name(name: &str, bad: Option<grammar::BadByte>) -> CookieError {
+    let detail = match bad {
+        None => "a cookie name must not be empty".to_owned(),
+        Some(bad) => {
+            format!("{bad} is not allowed in a cookie name, which must be an RFC 9110 token")
+        }
+    };
+    CookieError::new(printable(name), ViolationKind::InvalidName, detail)
+}
+
+#[cold]
+#[inline(never)]
+fn invalid_value(name: &str, bad: grammar::BadByte) -> CookieError {
+    CookieError::new(
+        printable(name),
+        ViolationKind::InvalidValue,
+        format!(
+            "{bad} is not allowed in a cookie value; encode the value, for example as base64url"
+        ),
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn bad_escape(name: &str, at: usize) -> CookieError {
+    CookieError::new(
+        printable(name),
+        ViolationKind::InvalidValue,
+        format!(
+            "'%' at position {at} is not followed by two hex digits, so the value could not be read back; write it as %25"
+        ),
+    )
 }
 
 /// Checks an attribute value's bytes and length (R4).
@@ -255,11 +272,16 @@ fn is_valid_pair(name: &str, value: &str) -> bool {
 /// sign, no leading zero, within `i64`), read; `None` for any other spelling.
 /// The one definition of a canonical `Max-Age` for every parser here.
 fn canonical_max_age(v: &str) -> Option<i64> {
-    let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
-    if !digits || (v.len() > 1 && v.starts_with('0')) {
+    if v.is_empty() || (v.len() > 1 && v.starts_with('0')) {
         return None;
     }
-    v.parse().ok()
+    // Digits only, so a fold rather than `str::parse`, whose sign and
+    // radix handling is code the usual response would run for nothing.
+    v.bytes().try_fold(0i64, |n, b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(i64::from(b - b'0')))
+            .flatten()
+    })
 }
 
 /// Where the first `;` is, or the length: a plain byte scan, several times
@@ -940,19 +962,28 @@ fn process_one<'h>(
     Ok((written, prepared.sensitive))
 }
 
-/// The fastest path: a header that is exactly what the policy writes for
-/// its name (`policy.set_cookie`, or `policy.cookie` without changes), with
-/// at most its own `Max-Age`: `name=value` + the policy's precomputed text.
-/// One comparison replaces parsing the attributes, and filling has nothing
-/// to add; the caller still protects and checks it as any other cookie.
-/// `None` sends the header down the general path, errors included.
-fn as_the_policy_writes<'h>(
-    policy: &'h CookiePolicy,
-    text: &'h str,
-) -> Option<(SetCookie<'h>, &'h CookieAttributes)> {
-    let (name, rest) = split_once_ascii(text, b'=')?;
+/// A header exactly as the policy writes it for its name, matched by
+/// [`as_written`]: `name=value` + the policy's precomputed text, with at
+/// most the cookie's own `Max-Age`.
+struct AsWritten<'h> {
+    name: &'h str,
+    value: &'h str,
+    max_age: Option<i64>,
+    attrs: &'h CookieAttributes,
+}
+
+/// The one definition of "what the policy writes" (`policy.set_cookie`, or
+/// `policy.cookie` without changes): a name and a value without `%`, then
+/// exactly the attributes' precomputed text, with at most the cookie's own
+/// canonical `Max-Age` (the policy's is required when it has one: filling
+/// would add it). One comparison replaces parsing the attributes; `None`
+/// sends the header down the general path.
+fn as_written<'h>(policy: &'h CookiePolicy, text: &'h str) -> Option<AsWritten<'h>> {
+    let name_len = grammar::plain_name_len(text.as_bytes());
+    let name = text.get(..name_len).filter(|n| !n.is_empty())?;
+    let rest = text.get(name_len..)?.strip_prefix('=')?;
+    let (value, rest) = rest.split_at(grammar::plain_value_len(rest.as_bytes())?);
     let attrs = policy.attributes(name);
-    let (value, rest) = rest.split_at(semicolon(rest));
     let rendered = &attrs.rendered;
     let mut rest = rest.strip_prefix(rendered.head.as_str())?;
     let mut max_age = None;
@@ -961,16 +992,56 @@ fn as_the_policy_writes<'h>(
         max_age = Some(canonical_max_age(&r[..len])?);
         rest = &r[len..];
     }
-    if rest != rendered.tail {
+    if rest != rendered.tail || (max_age.is_none() && attrs.max_age.seconds().is_some()) {
         return None;
     }
-    // Without its own Max-Age, the policy's would be added.
-    if max_age.is_none() && attrs.max_age.seconds().is_some() {
-        return None;
-    }
-    if !is_valid_pair(name, value) {
-        return None;
-    }
+    Some(AsWritten {
+        name,
+        value,
+        max_age,
+        attrs,
+    })
+}
+
+/// The usual response's one `Set-Cookie`, decided in one match: a header
+/// [`as_written`] for a plain cookie (not protected, no `Domain`, no
+/// prefix, so nothing to seal and no request to look at) within the size
+/// (R3) and lifetime (R12) limits. The policy's attributes meet every other
+/// rule, checked when it was loaded. Returns whether the cookie is
+/// sensitive; `None` sends the header to [`process_one`].
+///
+/// Why a second door before `process_one`, which takes the same headers:
+/// this one is a few cache lines of code, where `process_one`, `check` and
+/// `seal_and_check` are some fifty, all of which the usual `/login` would
+/// otherwise run (`scripts/bench-server-callgrind.sh`). In debug builds
+/// `apply` checks that `process_one` says the same.
+fn plain_as_written(policy: &CookiePolicy, header: &HeaderValue) -> Option<bool> {
+    let text = std::str::from_utf8(header.as_bytes()).ok()?;
+    let w = as_written(policy, text)?;
+    let a = w.attrs;
+    let plain = a.protection.is_none()
+        && a.domain.is_none()
+        && a.prefix.is_none()
+        && !w.name.starts_with("__");
+    let within = w.name.len() + w.value.len() <= MAX_NAME_VALUE_BYTES
+        && w.max_age
+            .is_none_or(|s| s <= i64::from(MAX_LIFETIME_SECONDS));
+    (plain && within).then_some(a.sensitive)
+}
+
+/// The fastest path of [`process_one`]: a header [`as_written`], as a
+/// cookie that filling would not change; the caller still protects and
+/// checks it as any other cookie.
+fn as_the_policy_writes<'h>(
+    policy: &'h CookiePolicy,
+    text: &'h str,
+) -> Option<(SetCookie<'h>, &'h CookieAttributes)> {
+    let AsWritten {
+        name,
+        value,
+        max_age,
+        attrs,
+    } = as_written(policy, text)?;
     // A declared prefix missing from the name, or a prefix whose
     // requirements the attributes do not meet: filling would change them.
     if let Some(p) = attrs.prefix
@@ -1150,8 +1221,25 @@ pub(crate) fn apply(
             (None, _) => return Outcome::default(),
             // Only what outlives the borrow of the header: its
             // replacement, if any, and whether it is sensitive.
-            (Some(only), None) => process_one(policy, only, SystemTime::now(), host)
-                .map(|(written, sensitive)| (written.header, sensitive)),
+            (Some(only), None) => {
+                if let Some(sensitive) = plain_as_written(policy, only) {
+                    #[cfg(debug_assertions)]
+                    {
+                        let general = process_one(policy, only, SystemTime::now(), host);
+                        assert!(
+                            matches!(&general, Ok((w, s)) if w.header.is_none() && *s == sensitive),
+                            "{only:?}: {:?}",
+                            general.map(|(w, s)| (w.header, s))
+                        );
+                    }
+                    return Outcome {
+                        errors: Vec::new(),
+                        sensitive,
+                    };
+                }
+                process_one(policy, only, SystemTime::now(), host)
+                    .map(|(written, sensitive)| (written.header, sensitive))
+            }
             (Some(_), Some(_)) => return apply_general(policy, headers, keep_valid, host, reissue),
         };
         return apply_one(headers, one, keep_valid);
@@ -1657,6 +1745,58 @@ mod tests {
     }
 
     #[test]
+    fn only_plain_cookies_within_the_limits_are_decided_in_one_match() {
+        use figment::providers::{Format, Toml};
+        let policy: CookiePolicy = figment::Figment::from(Toml::string(
+            "secure = false\n\
+             [overrides.theme]\nsensitive = true\n\
+             [overrides.sid]\nprotection = \"private\"\n\
+             [overrides.dom]\ndomain = \"example.com\"\n\
+             [overrides.pre]\nprefix = \"secure\"\nsecure = true",
+        ))
+        .extract()
+        .unwrap();
+        let policy = policy.with_keys(crate::policy::KeyRing::ephemeral().unwrap());
+        let tail = "; HttpOnly; SameSite=Lax; Path=/";
+        let decide = |text: &str| plain_as_written(&policy, &HeaderValue::from_str(text).unwrap());
+        let longest = format!("a={}{tail}", "v".repeat(MAX_NAME_VALUE_BYTES - 1));
+        let hits = [
+            (format!("a=1{tail}"), false),
+            (format!("a={tail}; Max-Age=0"), false),
+            (format!("a=\"q\"{tail}; Max-Age=34560000"), false),
+            (format!("theme=dark{tail}; Max-Age=60"), true),
+            (longest, false),
+        ];
+        for (text, sensitive) in &hits {
+            assert_eq!(decide(text), Some(*sensitive), "{text}");
+            // What the general path decides: sent as it is, equally sensitive.
+            let value = HeaderValue::from_str(text).unwrap();
+            let (w, s) = process_one(&policy, &value, SystemTime::now(), &|| None).unwrap();
+            assert!(w.header.is_none() && s == *sensitive, "{text}");
+        }
+        let misses = [
+            // Refused by the general path: too large (R3), too long (R12).
+            format!("a={}{tail}", "v".repeat(MAX_NAME_VALUE_BYTES)),
+            format!("a=1{tail}; Max-Age=34560001"),
+            format!("a=1{tail}; Max-Age=9223372036854775808"),
+            // Sealed, checked against the host, or prefixed: the general path.
+            format!("sid=1{tail}"),
+            format!("dom=1{tail}; Domain=example.com"),
+            "__Secure-pre=1; HttpOnly; SameSite=Lax; Secure; Path=/".to_owned(),
+            format!("__Host-a=1{tail}"),
+            // Not what the policy writes.
+            format!("a=%41{tail}"),
+            format!("a=1{tail}; Secure"),
+            format!("a=1{tail}; Max-Age=060"),
+            "a=1".to_owned(),
+            format!("=1{tail}"),
+        ];
+        for text in &misses {
+            assert_eq!(decide(text), None, "{text}");
+        }
+    }
+
+    #[test]
     fn one_set_cookie_is_sent_as_it_is_sealed_or_refused() {
         use figment::providers::{Format, Toml};
         let policy: CookiePolicy = figment::Figment::from(Toml::string(
@@ -1801,7 +1941,11 @@ mod tests {
         #[test]
         fn the_usual_response_and_the_general_path_agree(
             name in proptest::sample::select(vec!["a", "theme", "sid", "pre", "dom", "sec"]),
-            value in proptest::sample::select(vec!["1", "", "\"q\"", "x%41"]),
+            value in proptest::sample::select(vec![
+                "1".to_owned(), String::new(), "\"q\"".to_owned(), "x%41".to_owned(),
+                // At R3's limit with the shortest name, over it with the others.
+                "v".repeat(MAX_NAME_VALUE_BYTES - 1),
+            ]),
             max_age in proptest::option::of(proptest::sample::select(
                 vec![0i64, -5, 60, 3600, 34_560_000, 34_560_001, i64::MAX],
             )),
