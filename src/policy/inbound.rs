@@ -281,7 +281,6 @@ fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8], now: &OnceCell<System
         return OnePass::General;
     }
     let (mut rest, mut count, mut seen) = (field, 0usize, 0u64);
-    let mut kept: [&[u8]; 16] = [&[]; 16];
     let mut sealed: SmallVec<[Sealed<'p>; 2]> = SmallVec::new();
     loop {
         // The name first, in one scan (its bytes, the '=', no '%'): a
@@ -321,16 +320,18 @@ fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8], now: &OnceCell<System
             sealed.push((n, start..start + end, attrs));
         }
         // No name twice: a 64-bit filter of (length, last byte), and on a
-        // collision an exact comparison with the earlier names (kept for
-        // the first few; beyond them the general pass decides).
+        // collision an exact comparison with the earlier names, read again
+        // from the field (up to the first few; beyond them the general
+        // pass decides). Rereading costs nothing on the usual request,
+        // where an array of the names seen cost its setting up every time.
         let bit = NameFilter::bit(name);
-        if seen & bit != 0 && (count > kept.len() || kept[..count - 1].contains(&name)) {
-            return OnePass::General;
+        if seen & bit != 0 {
+            let before = &field[..field.len() - rest.len()];
+            if count > MAX_REREAD_NAMES || named_before(before, name) {
+                return OnePass::General;
+            }
         }
         seen |= bit;
-        if let Some(slot) = kept.get_mut(count - 1) {
-            *slot = name;
-        }
         if after.is_empty() {
             break;
         }
@@ -343,6 +344,22 @@ fn one_pass<'p>(policy: &'p CookiePolicy, field: &'p [u8], now: &OnceCell<System
         return OnePass::Untouched;
     }
     open(policy, field, &sealed, now).map_or(OnePass::General, OnePass::Opened)
+}
+
+/// How many names [`one_pass`] compares exactly on a filter collision
+/// before it leaves the header to the general pass, which uses a set.
+const MAX_REREAD_NAMES: usize = 16;
+
+/// Whether `name` is one of the names of `before`, the canonical pairs
+/// [`one_pass`] has read so far, each followed by `"; "` (values hold no
+/// `;`, quoted or not). Out of line: it runs only on a filter collision.
+#[cold]
+#[inline(never)]
+fn named_before(before: &[u8], name: &[u8]) -> bool {
+    before
+        .split(|&b| b == b';')
+        .map(|pair| pair.strip_prefix(b" ").unwrap_or(pair))
+        .any(|pair| pair.split(|&b| b == b'=').next() == Some(name))
 }
 
 /// The header of [`one_pass`] with every protected value opened, in one
@@ -1007,9 +1024,23 @@ mod tests {
     #[test]
     fn only_the_plain_canonical_header_skips_the_general_pass() {
         let p = policy("[overrides.sid]\nprefix = \"host\"\nsensitive = true");
-        for hit in ["a=1", "a=1; c=\"2\"; theme=dark", "x=; y=z", "ab=1; bb=2"] {
+        // Sixteen names, the last two colliding in the name filter (same
+        // length and last byte) but distinct: read again, and accepted.
+        let sixteen: Vec<String> = (0..15).map(|i| format!("n{i:02}=v")).collect();
+        let sixteen = format!("{}; m00=v", sixteen.join("; "));
+        for hit in [
+            "a=1",
+            "a=1; c=\"2\"; theme=dark",
+            "x=; y=z",
+            "ab=1; bb=2",
+            "ab=\"1\"; cb=2; bb=3",
+            &sixteen,
+        ] {
             assert!(untouched(&p, hit.as_bytes()), "{hit}");
         }
+        // A seventeenth colliding name is left to the general pass's set.
+        let seventeen = format!("{sixteen}; m01=v; x=1; z01=v");
+        assert!(!untouched(&p, seventeen.as_bytes()));
         for miss in [
             "",
             "a=1;",
