@@ -128,7 +128,7 @@ where
             Ok(inbound) => inbound,
             Err(limit) => {
                 return Respond::Early {
-                    res: Some(refuse(req, limit).map_into_right_body()),
+                    res: Some(Box::new(refuse(req, limit).map_into_right_body())),
                 };
             }
         };
@@ -139,7 +139,7 @@ where
                 Ok(req) => req,
                 Err(res) => {
                     return Respond::Early {
-                        res: Some(res.map_into_right_body()),
+                        res: Some(Box::new(res.map_into_right_body())),
                     };
                 }
             };
@@ -210,8 +210,11 @@ pin_project_lite::pin_project! {
     pub enum Respond<F, B> {
         /// Answered on the way in (431, layer order), without the app:
         /// the answer, until polled.
+        // Boxed: the future is moved along the middleware chain on every
+        // request, and an inline response would make it several times
+        // larger for an answer almost no request gets.
         Early {
-            res: Option<ServiceResponse<EitherBody<B>>>,
+            res: Option<Box<ServiceResponse<EitherBody<B>>>>,
         },
         /// Waiting for the app's response, to apply the policy to it and
         /// re-issue the protected cookies the way in verified with a
@@ -234,7 +237,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
             RespondProj::Early { res } => {
-                Poll::Ready(Ok(res.take().expect("Respond polled after completion")))
+                Poll::Ready(Ok(*res.take().expect("Respond polled after completion")))
             }
             RespondProj::Call {
                 fut,
