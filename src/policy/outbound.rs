@@ -1376,6 +1376,15 @@ mod tests {
         .unwrap()
     }
 
+    /// The policy of `toml_src`, with a fresh key ring.
+    fn keyed(toml_src: &str) -> CookiePolicy {
+        use figment::providers::{Format, Toml};
+        figment::Figment::from(Toml::string(toml_src))
+            .extract::<CookiePolicy>()
+            .unwrap()
+            .with_keys(crate::policy::KeyRing::ephemeral().unwrap())
+    }
+
     fn filled(header: &str, policy: &CookiePolicy) -> Result<String, CookieError> {
         let mut c = SetCookie::parse(header)?;
         c.fill_from(policy);
@@ -1746,17 +1755,13 @@ mod tests {
 
     #[test]
     fn only_plain_cookies_within_the_limits_are_decided_in_one_match() {
-        use figment::providers::{Format, Toml};
-        let policy: CookiePolicy = figment::Figment::from(Toml::string(
+        let policy = keyed(
             "secure = false\n\
              [overrides.theme]\nsensitive = true\n\
              [overrides.sid]\nprotection = \"private\"\n\
              [overrides.dom]\ndomain = \"example.com\"\n\
              [overrides.pre]\nprefix = \"secure\"\nsecure = true",
-        ))
-        .extract()
-        .unwrap();
-        let policy = policy.with_keys(crate::policy::KeyRing::ephemeral().unwrap());
+        );
         let tail = "; HttpOnly; SameSite=Lax; Path=/";
         let decide = |text: &str| plain_as_written(&policy, &HeaderValue::from_str(text).unwrap());
         let longest = format!("a={}{tail}", "v".repeat(MAX_NAME_VALUE_BYTES - 1));
@@ -1798,16 +1803,12 @@ mod tests {
 
     #[test]
     fn one_set_cookie_is_sent_as_it_is_sealed_or_refused() {
-        use figment::providers::{Format, Toml};
-        let policy: CookiePolicy = figment::Figment::from(Toml::string(
+        let policy = keyed(
             "secure = false\n\
              [overrides.theme]\nsensitive = true\n\
              [overrides.sid]\nprotection = \"signed\"\n\
              [overrides.wide]\ndomain = \"example.com\"",
-        ))
-        .extract()
-        .unwrap();
-        let policy = policy.with_keys(crate::policy::KeyRing::ephemeral().unwrap());
+        );
         let tail = "; HttpOnly; SameSite=Lax; Path=/";
         // What apply reports (violations, sensitivity) and sends.
         let run = |texts: &[&str], keep_valid: bool, host: &str| {
@@ -1956,18 +1957,14 @@ mod tests {
                 "; Expires=Thu, 01 Jan 1970 00:00:00 GMT", " ",
             ]),
         ) {
-            use figment::providers::{Format, Toml};
-            let policy: CookiePolicy = figment::Figment::from(Toml::string(
+            let policy = keyed(
                 "secure = false\n\
                  [overrides.theme]\nsensitive = true\n\
                  [overrides.sid]\nprotection = \"private\"\n\
                  [overrides.pre]\nprefix = \"secure\"\nsecure = true\n\
                  [overrides.dom]\ndomain = \"example.com\"\n\
                  [overrides.sec]\nsecure = true\nsame_site = \"none\"",
-            ))
-            .extract()
-            .unwrap();
-            let policy = policy.with_keys(crate::policy::KeyRing::ephemeral().unwrap());
+            );
             let mut built = policy.set_cookie(name, value).unwrap().http_only(http_only);
             if let Some(s) = max_age {
                 built = built.max_age(s);
