@@ -257,14 +257,17 @@ where
 /// previous key (always empty without keys).
 fn finish<B>(
     policy: &CookiePolicy,
-    mut res: ServiceResponse<B>,
+    res: ServiceResponse<B>,
     reissue: Vec<outbound::Reissue>,
 ) -> ServiceResponse<EitherBody<B>> {
     let drop_mode = policy.config().on_violation == OnViolation::Drop;
-    // Looked up only for a cookie with a Domain.
-    let request = res.request().clone();
-    let host = move || Some(outbound::host_name(request.connection_info().host()));
-    let outcome = outbound::apply(policy, res.headers_mut(), drop_mode, &host, &reissue);
+    // Apart, so that the host (looked up only for a cookie with a Domain)
+    // is read from the request while the headers change, without a clone
+    // of the request handle on every response.
+    let (request, mut response) = res.into_parts();
+    let host = || Some(outbound::host_name(request.connection_info().host()));
+    let outcome = outbound::apply(policy, response.headers_mut(), drop_mode, &host, &reissue);
+    let res = ServiceResponse::new(request, response);
     // The usual response: every cookie valid, none sensitive, no error.
     if !outcome.errors.is_empty() || outcome.sensitive || res.response().error().is_some() {
         return finish_unusual(policy, res, outcome);
