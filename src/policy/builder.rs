@@ -152,12 +152,7 @@ impl CookiePolicy {
         outbound::check_name(&name)?;
         outbound::check_value(&name, &value)?;
         let attrs = self.attributes(&name);
-        // Most names have no declared prefix: no call at all.
-        let name = if attrs.prefix.is_some() {
-            self.wire(name, attrs)
-        } else {
-            name
-        };
+        let name = self.wire(name, attrs);
         Ok(PolicyCookie::new(name, value, attrs))
     }
 }
