@@ -19,6 +19,12 @@ cd "$(dirname "$0")/.."
 FUNCTIONS=
 if [ "${1:-}" = --functions ]; then FUNCTIONS=1; shift; fi
 [ $# -gt 0 ] || set -- profile login private
+for scenario in "$@"; do
+    case $scenario in
+    profile | login | cookies20 | private) ;;
+    *) echo "unknown scenario $scenario (profile, login, cookies20, private)" >&2; exit 2 ;;
+    esac
+done
 N=3000
 command -v valgrind >/dev/null || { apt-get update && apt-get install -y valgrind; }
 cargo bench --bench instructions --no-run >/dev/null 2>&1
@@ -27,10 +33,6 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 printf '| scenario | cookie-policy hot lines/request | baseline hot lines/request | difference |\n|---|---:|---:|---:|\n'
 for scenario in "$@"; do
-    case $scenario in
-    profile | login | cookies20 | private) ;;
-    *) echo "unknown scenario $scenario (profile, login, cookies20, private)" >&2; exit 2 ;;
-    esac
     declare -A lines
     for server in policy baseline; do
         valgrind --tool=callgrind --dump-instr=yes "--callgrind-out-file=$WORK/$server.out" \
