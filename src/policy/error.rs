@@ -47,7 +47,8 @@ impl ErrorBody {
     /// steps across every type it serializes, and a second caller of those
     /// steps (this error body) kept the compiler from inlining them into
     /// the handlers' own `json` calls, which then cost about 230 more
-    /// instructions on every JSON response (`scripts/bench-instructions.sh`).
+    /// instructions on every JSON response (callgrind's per-function counts
+    /// of `/profile`, in process and in the real server).
     pub fn respond(&self, status: StatusCode) -> HttpResponse {
         match serde_json::to_vec(self) {
             Ok(body) => HttpResponse::build(status)

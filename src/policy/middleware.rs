@@ -209,10 +209,9 @@ pin_project_lite::pin_project! {
     #[project = RespondProj]
     pub enum Respond<F, B> {
         /// Answered on the way in (431, layer order), without the app:
-        /// the answer, until polled.
-        // Boxed: the future is moved along the middleware chain on every
-        // request, and an inline response would make it several times
-        // larger for an answer almost no request gets.
+        /// the answer, until polled. Boxed: the future is moved along the
+        /// middleware chain on every request, and an inline response would
+        /// make it several times larger for an answer almost no request gets.
         Early {
             res: Option<Box<ServiceResponse<EitherBody<B>>>>,
         },
