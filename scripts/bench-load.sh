@@ -48,6 +48,11 @@
 #                     (both servers on CPU 0, both wrk on CPU 1): the same
 #                     core and the same noise for both, so the ratio holds
 #                     on a busy machine; requests/s are then about half
+#   --restart         start both Rust servers afresh before each round (and
+#                     its warm-up): each round then samples a new process
+#                     layout (ASLR: code, heap and stack addresses), which
+#                     otherwise stays fixed for a whole run and shifts every
+#                     round of that run alike
 #   PIN=0             do not pin the Rust servers to CPU 0 and wrk to CPU 1
 #   -h, --help        print this help
 #
@@ -86,6 +91,8 @@ PIN=${PIN:-1}
 # the same core and the same noise, so the ratio of their requests/s is the
 # ratio of their cost per request even on a busy machine.
 TOGETHER=${TOGETHER:-0}
+# --restart: fresh server processes for every round (see the help).
+RESTART=${RESTART:-0}
 FASTAPI=0
 SOAK=0
 SOAK_N=1000000
@@ -107,6 +114,7 @@ while (($#)); do
     --fastapi) FASTAPI=1 ;;
     --no-build) BUILD=0 ;;
     --together) TOGETHER=1 ;;
+    --restart) RESTART=1 ;;
     --soak)
         SOAK=1
         if [[ ${2:-} =~ ^[0-9]+$ ]]; then SOAK_N=$2; shift; fi ;;
@@ -136,7 +144,7 @@ while (($#)); do
     esac
     shift
 done
-for v in ROUNDS DURATION THREADS CONNECTIONS WORKERS WARMUP SOAK_N PIN; do need_int "$v" "${!v}"; done
+for v in ROUNDS DURATION THREADS CONNECTIONS WORKERS WARMUP SOAK_N PIN RESTART; do need_int "$v" "${!v}"; done
 # `env` is a no-op prefix, so the arrays can always be expanded.
 SERVER_PIN=(env) WRK_PIN=(env) PINNING="not pinned"
 if ((PIN)) && (($(nproc) >= 2)) && command -v taskset >/dev/null 2>&1; then
@@ -228,6 +236,40 @@ start_base() {
     BASE_PID=$!
     PIDS+=("$BASE_PID")
     wait_healthy baseline "$BASE_PID" "$BASE_PORT" "$WORK/baseline.log"
+}
+
+# stop_server PID: stops one server this script started and forgets it.
+stop_server() {
+    local pid=$1 p i keep=()
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+# Peak RSS over every process of each Rust server (with --restart, several).
+HWM_CP=0 HWM_BASE=0
+note_hwm() {
+    local k
+    k=$(proc_kb VmHWM "$CP_PID")
+    ((k > HWM_CP)) && HWM_CP=$k
+    k=$(proc_kb VmHWM "$BASE_PID")
+    ((k > HWM_BASE)) && HWM_BASE=$k
+    return 0
+}
+
+# restart_rust: new cookie-policy and baseline processes on new ports.
+restart_rust() {
+    note_hwm
+    stop_server "$CP_PID"
+    stop_server "$BASE_PID"
+    start_cp
+    start_base
 }
 
 setup_venv() {
@@ -459,11 +501,18 @@ BAD=0
 for sc in "${SCENARIOS[@]}"; do
     servers=(cp base)
     has_fa "$sc" && servers+=(fa)
-    if ((WARMUP > 0)); then
+    warm_up() {
+        ((WARMUP > 0)) || return 0
         log "==> $sc: warm-up ${WARMUP} s per server"
-        for s in "${servers[@]}"; do run_wrk "$(port_of "$s")" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$WARMUP" >/dev/null; done
-    fi
+        for s in "$@"; do run_wrk "$(port_of "$s")" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$WARMUP" >/dev/null; done
+    }
+    ((RESTART)) || warm_up "${servers[@]}"
     for ((r = 1; r <= ROUNDS; r++)); do
+        if ((RESTART)); then
+            log "==> $sc: round $r/$ROUNDS: new server processes"
+            restart_rust
+            warm_up "${servers[@]}"
+        fi
         if ((r % 2)); then order=(cp base); else order=(base cp); fi
         if has_fa "$sc"; then
             if ((r % 2)); then order+=(fa); else order=(fa "${order[@]}"); fi
@@ -500,8 +549,7 @@ for sc in "${SCENARIOS[@]}"; do
     done
 done
 
-HWM_CP=$(proc_kb VmHWM "$CP_PID")
-HWM_BASE=$(proc_kb VmHWM "$BASE_PID")
+note_hwm
 ((FASTAPI)) && HWM_FA=$(proc_kb VmHWM "$FA_PID")
 
 # ---------------------------------------------------------------- report
@@ -512,7 +560,7 @@ declare -A MED_BASE=() MED_FA=()
 echo "# Load benchmark: cookie-policy vs hand-written actix-web$( ((FASTAPI)) && echo " vs FastAPI")"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPU(s): $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null); Linux $(uname -r)"
-echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; $ROUNDS rounds; warm-up ${WARMUP} s; Rust servers: $WORKERS worker(s); $PINNING$( ((TOGETHER)) && echo "; cookie-policy and baseline loaded together")$( ((FASTAPI)) && echo "; FastAPI: uvicorn, 2 workers")"
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; $ROUNDS rounds; warm-up ${WARMUP} s; Rust servers: $WORKERS worker(s); $PINNING$( ((TOGETHER)) && echo "; cookie-policy and baseline loaded together")$( ((RESTART)) && echo "; new server processes every round")$( ((FASTAPI)) && echo "; FastAPI: uvicorn, 2 workers")"
 for sc in "${SCENARIOS[@]}"; do
     echo
     case $sc in
@@ -584,7 +632,7 @@ for sc in "${SCENARIOS[@]}"; do
     echo "$line"
 done
 echo
-echo "| server | peak RSS (VmHWM) after all runs |"
+echo "| server | peak RSS (VmHWM) after all runs$( ((RESTART)) && echo ", the largest of its processes") |"
 echo "|---|---:|"
 echo "| cookie-policy | $(mib "$HWM_CP") |"
 echo "| baseline | $(mib "$HWM_BASE") |"
