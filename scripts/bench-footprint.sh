@@ -10,6 +10,10 @@
 # not instructions. Every hot line is, in the real server, about one L1
 # instruction-cache miss per request.
 #
+# It also counts the atomic read-modify-writes per request (lock-prefixed
+# instructions, e.g. an Arc clone or drop): one instruction each to
+# callgrind, typically 10 to 20 cycles each to the processor.
+#
 # Usage: scripts/bench-footprint.sh [--functions] [scenario ...]
 #        (scenarios: profile login cookies20 private; default all but cookies20)
 #        --functions also prints, per scenario, the functions whose hot lines
@@ -28,20 +32,22 @@ done
 N=3000
 command -v valgrind >/dev/null || { apt-get update && apt-get install -y valgrind; }
 cargo bench --bench instructions --no-run >/dev/null 2>&1
-BIN=$(find target/release/deps -maxdepth 1 -type f -executable -name 'instructions-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$(find "$TARGET/release/deps" -maxdepth 1 -type f -executable -name 'instructions-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-printf '| scenario | cookie-policy hot lines/request | baseline hot lines/request | difference |\n|---|---:|---:|---:|\n'
+printf '| scenario | cookie-policy hot lines/request | baseline hot lines/request | difference | cookie-policy atomics/request | baseline atomics/request |\n|---|---:|---:|---:|---:|---:|\n'
 for scenario in "$@"; do
-    declare -A lines
+    declare -A lines atomics
     for server in policy baseline; do
         valgrind --tool=callgrind --dump-instr=yes "--callgrind-out-file=$WORK/$server.out" \
             "$BIN" "$scenario" "$server" "$N" >/dev/null 2>&1
         python3 scripts/callgrind_footprint.py "$WORK/$server.out" "$N" --functions >"$WORK/$server.fp"
         lines[$server]=$(head -1 "$WORK/$server.fp")
+        atomics[$server]=$(python3 scripts/callgrind_footprint.py "$WORK/$server.out" "$N" --atomics "$BIN")
     done
-    printf '| %s | %d | %d | %+d |\n' "$scenario" "${lines[policy]}" "${lines[baseline]}" \
-        $((lines[policy] - lines[baseline]))
+    printf '| %s | %d | %d | %+d | %s | %s |\n' "$scenario" "${lines[policy]}" "${lines[baseline]}" \
+        $((lines[policy] - lines[baseline])) "${atomics[policy]}" "${atomics[baseline]}"
     if [ -n "$FUNCTIONS" ]; then
         for server in policy baseline; do
             tail -n +2 "$WORK/$server.fp" | awk -F'\t' '{ print $2 "\t" $1 }' | sort -t$'\t' -k1,1 >"$WORK/$server.tsv"

@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 N=${1:-2000}
 command -v valgrind >/dev/null || { apt-get update && apt-get install -y valgrind; }
 cargo bench --bench instructions --no-run >/dev/null 2>&1
-BIN=$(find target/release/deps -maxdepth 1 -type f -executable -name 'instructions-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$(find "$TARGET/release/deps" -maxdepth 1 -type f -executable -name 'instructions-*' -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2)
 count() { # scenario server n -> total instructions
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$1" "$2" "$3" 2>&1 |
         awk '/Collected :/ { print $4 }'

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { apt-get update && apt-get install -y valgrind; }
 command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
 cargo build --release --bin cookie-policy --example baseline >/dev/null 2>&1
-APP_KEYS__CURRENT=$(target/release/cookie-policy keygen)
+APP_KEYS__CURRENT=$("${CARGO_TARGET_DIR:-target}"/release/cookie-policy keygen)
 export APP_KEYS__CURRENT
 WORK=$(mktemp -d)
 PID=
@@ -44,9 +44,9 @@ start() { # which port
         "--callgrind-out-file=$WORK/$1.%p")
     if [ "$1" = cp ]; then
         APP_ENV=development RUST_LOG=warn APP_SERVER__PORT=$2 APP_SERVER__WORKERS=1 \
-            "${sim[@]}" target/release/cookie-policy >"$WORK/$1.log" 2>&1 &
+            "${sim[@]}" "${CARGO_TARGET_DIR:-target}"/release/cookie-policy >"$WORK/$1.log" 2>&1 &
     else
-        APP_SERVER__WORKERS=1 "${sim[@]}" target/release/examples/baseline "127.0.0.1:$2" \
+        APP_SERVER__WORKERS=1 "${sim[@]}" "${CARGO_TARGET_DIR:-target}"/release/examples/baseline "127.0.0.1:$2" \
             >"$WORK/$1.log" 2>&1 &
     fi
     PID=$!

@@ -72,9 +72,31 @@ static PLAIN_COOKIE_OCTET: [bool; 256] = without_percent(cookie_octet_table());
 /// `%`: one scan where the inbound fast path would otherwise find the `=`,
 /// check the name and look for `%` in three.
 pub fn plain_name_len(s: &[u8]) -> usize {
+    // Names are short: a byte loop, smaller code than `span`.
     s.iter()
         .position(|&b| !PLAIN_TOKEN[b as usize])
         .unwrap_or(s.len())
+}
+
+/// How many bytes at the start of `s` are in `table`: eight at a time (the
+/// AND of eight lookups, one branch), then one at a time from the first
+/// eight that are not all in it. A byte loop runs about seven instructions
+/// a byte; this, about three on a long run such as a sealed value or a
+/// header of twenty pairs.
+#[inline(always)]
+fn span(s: &[u8], table: &[bool; 256]) -> usize {
+    let mut done = 0;
+    for chunk in s.chunks_exact(8) {
+        // `&`, not `&&`: all eight lookups, no branch between them.
+        if !chunk.iter().fold(true, |all, &b| all & table[b as usize]) {
+            break;
+        }
+        done += 8;
+    }
+    done + s[done..]
+        .iter()
+        .position(|&b| !table[b as usize])
+        .unwrap_or(s.len() - done)
 }
 
 /// The length of the value at the start of `s` when it is a valid cookie
@@ -83,10 +105,7 @@ pub fn plain_name_len(s: &[u8]) -> usize {
 pub fn plain_value_len(s: &[u8]) -> Option<usize> {
     let quoted = s.first() == Some(&b'"');
     let from = usize::from(quoted);
-    let mut end = s[from..]
-        .iter()
-        .position(|&b| !PLAIN_COOKIE_OCTET[b as usize])
-        .map_or(s.len(), |i| from + i);
+    let mut end = from + span(&s[from..], &PLAIN_COOKIE_OCTET);
     if quoted {
         if s.get(end) != Some(&b'"') {
             return None;
@@ -265,6 +284,26 @@ mod tests {
                 byte: 0xC3
             })
         );
+    }
+
+    #[test]
+    fn span_stops_at_the_first_byte_outside_at_any_position() {
+        // Runs around and across the eight-byte steps, the byte outside
+        // at every position (or nowhere), each of several kinds.
+        for table in [&PLAIN_TOKEN, &PLAIN_COOKIE_OCTET] {
+            for len in 0..=25 {
+                for at in 0..=len {
+                    for bad in [b'%', b';', b'=', b' ', b'"', 0x80, 0x00] {
+                        let mut s = vec![b'a'; len];
+                        if at < len {
+                            s[at] = bad;
+                        }
+                        let expected = s.iter().position(|&b| !table[b as usize]).unwrap_or(len);
+                        assert_eq!(span(&s, table), expected, "{s:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
