@@ -263,7 +263,28 @@ where
 /// cookie violation into the error response the policy asks for.
 /// `reissue` holds the protected cookies the way in verified with a
 /// previous key (always empty without keys).
+///
+/// The usual response (no `Set-Cookie`, or one exactly as the policy
+/// writes it, nothing to re-issue, no error) is only read: taking it apart
+/// and putting it together again, as the rest needs, moves the whole
+/// response twice (`scripts/bench-footprint.sh --functions`).
 fn finish<B>(
+    policy: &CookiePolicy,
+    res: ServiceResponse<B>,
+    reissue: Vec<outbound::Reissue>,
+) -> ServiceResponse<EitherBody<B>> {
+    if reissue.is_empty()
+        && res.response().error().is_none()
+        && outbound::unchanged(policy, res.headers()) == Some(false)
+    {
+        return res.map_into_left_body();
+    }
+    finish_general(policy, res, reissue)
+}
+
+/// [`finish`] for every other response, out of line.
+#[inline(never)]
+fn finish_general<B>(
     policy: &CookiePolicy,
     res: ServiceResponse<B>,
     reissue: Vec<outbound::Reissue>,

@@ -740,6 +740,15 @@ impl CookiePolicy {
             .unwrap_or(&self.defaults)
     }
 
+    /// [`Self::attributes`] for a name given as bytes; a name that is not
+    /// UTF-8 is declared nowhere.
+    pub(crate) fn attributes_of(&self, name: &[u8]) -> &CookieAttributes {
+        if !self.may_declare(name) {
+            return &self.defaults;
+        }
+        std::str::from_utf8(name).map_or(&self.defaults, |n| self.attributes(n))
+    }
+
     /// How the inbound layer reads a (checked, canonically prefixed or
     /// unprefixed) name from the wire, `prefixed` when [`prefix::of`] found
     /// a prefix: in at most one lookup, the declared name the app sees

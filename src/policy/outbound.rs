@@ -271,13 +271,14 @@ fn is_valid_pair(name: &str, value: &str) -> bool {
 /// A `Max-Age` value spelled exactly as `Display` writes it (digits, no
 /// sign, no leading zero, within `i64`), read; `None` for any other spelling.
 /// The one definition of a canonical `Max-Age` for every parser here.
-fn canonical_max_age(v: &str) -> Option<i64> {
-    if v.is_empty() || (v.len() > 1 && v.starts_with('0')) {
+fn canonical_max_age(v: impl AsRef<[u8]>) -> Option<i64> {
+    let v = v.as_ref();
+    if v.is_empty() || (v.len() > 1 && v[0] == b'0') {
         return None;
     }
     // Digits only, so a fold rather than `str::parse`, whose sign and
     // radix handling is code the usual response would run for nothing.
-    v.bytes().try_fold(0i64, |n, b| {
+    v.iter().try_fold(0i64, |n, &b| {
         b.is_ascii_digit()
             .then(|| n.checked_mul(10)?.checked_add(i64::from(b - b'0')))
             .flatten()
@@ -964,10 +965,10 @@ fn process_one<'h>(
 
 /// A header exactly as the policy writes it for its name, matched by
 /// [`as_written`]: `name=value` + the policy's precomputed text, with at
-/// most the cookie's own `Max-Age`.
+/// most the cookie's own `Max-Age`. Name and value are checked ASCII.
 struct AsWritten<'h> {
-    name: &'h str,
-    value: &'h str,
+    name: &'h [u8],
+    value: &'h [u8],
     max_age: Option<i64>,
     attrs: &'h CookieAttributes,
 }
@@ -978,21 +979,26 @@ struct AsWritten<'h> {
 /// canonical `Max-Age` (the policy's is required when it has one: filling
 /// would add it). One comparison replaces parsing the attributes; `None`
 /// sends the header down the general path.
-fn as_written<'h>(policy: &'h CookiePolicy, text: &'h str) -> Option<AsWritten<'h>> {
-    let name_len = grammar::plain_name_len(text.as_bytes());
-    let name = text.get(..name_len).filter(|n| !n.is_empty())?;
-    let rest = text.get(name_len..)?.strip_prefix('=')?;
-    let (value, rest) = rest.split_at(grammar::plain_value_len(rest.as_bytes())?);
-    let attrs = policy.attributes(name);
+///
+/// On bytes: a match is ASCII throughout (plain name and value bytes, then
+/// the policy's own text), so the header needs no UTF-8 check first, which
+/// was six more lines of code on every response with a cookie.
+fn as_written<'h>(policy: &'h CookiePolicy, text: &'h [u8]) -> Option<AsWritten<'h>> {
+    let name_len = grammar::plain_name_len(text);
+    let (name, rest) = text.split_at(name_len);
+    let rest = rest.strip_prefix(b"=").filter(|_| !name.is_empty())?;
+    let (value, rest) = rest.split_at(grammar::plain_value_len(rest)?);
+    let attrs = policy.attributes_of(name);
     let rendered = &attrs.rendered;
-    let mut rest = rest.strip_prefix(rendered.head.as_str())?;
+    let mut rest = rest.strip_prefix(rendered.head.as_bytes())?;
     let mut max_age = None;
-    if let Some(r) = rest.strip_prefix("; Max-Age=") {
-        let len = r.bytes().take_while(u8::is_ascii_digit).count();
+    if let Some(r) = rest.strip_prefix(b"; Max-Age=") {
+        let len = r.iter().take_while(|b| b.is_ascii_digit()).count();
         max_age = Some(canonical_max_age(&r[..len])?);
         rest = &r[len..];
     }
-    if rest != rendered.tail || (max_age.is_none() && attrs.max_age.seconds().is_some()) {
+    if rest != rendered.tail.as_bytes() || (max_age.is_none() && attrs.max_age.seconds().is_some())
+    {
         return None;
     }
     Some(AsWritten {
@@ -1016,13 +1022,12 @@ fn as_written<'h>(policy: &'h CookiePolicy, text: &'h str) -> Option<AsWritten<'
 /// otherwise run (`scripts/bench-server-callgrind.sh`). In debug builds
 /// `apply` checks that `process_one` says the same.
 fn plain_as_written(policy: &CookiePolicy, header: &HeaderValue) -> Option<bool> {
-    let text = std::str::from_utf8(header.as_bytes()).ok()?;
-    let w = as_written(policy, text)?;
+    let w = as_written(policy, header.as_bytes())?;
     let a = w.attrs;
     let plain = a.protection.is_none()
         && a.domain.is_none()
         && a.prefix.is_none()
-        && !w.name.starts_with("__");
+        && !w.name.starts_with(b"__");
     let within = w.name.len() + w.value.len() <= MAX_NAME_VALUE_BYTES
         && w.max_age
             .is_none_or(|s| s <= i64::from(MAX_LIFETIME_SECONDS));
@@ -1041,7 +1046,10 @@ fn as_the_policy_writes<'h>(
         value,
         max_age,
         attrs,
-    } = as_written(policy, text)?;
+    } = as_written(policy, text.as_bytes())?;
+    // ASCII, so these are the same bytes of `text` as text.
+    let name = text.get(..name.len())?;
+    let value = text.get(name.len() + 1..name.len() + 1 + value.len())?;
     // A declared prefix missing from the name, or a prefix whose
     // requirements the attributes do not meet: filling would change them.
     if let Some(p) = attrs.prefix
@@ -1216,35 +1224,50 @@ pub(crate) fn apply(
     reissue: &[Reissue],
 ) -> Outcome {
     if reissue.is_empty() {
+        if let Some(sensitive) = unchanged(policy, headers) {
+            return Outcome {
+                errors: Vec::new(),
+                sensitive,
+            };
+        }
         let mut all = headers.get_all(SET_COOKIE);
         let one = match (all.next(), all.next()) {
-            (None, _) => return Outcome::default(),
             // Only what outlives the borrow of the header: its
             // replacement, if any, and whether it is sensitive.
-            (Some(only), None) => {
-                if let Some(sensitive) = plain_as_written(policy, only) {
-                    #[cfg(debug_assertions)]
-                    {
-                        let general = process_one(policy, only, SystemTime::now(), host);
-                        assert!(
-                            matches!(&general, Ok((w, s)) if w.header.is_none() && *s == sensitive),
-                            "{only:?}: {:?}",
-                            general.map(|(w, s)| (w.header, s))
-                        );
-                    }
-                    return Outcome {
-                        errors: Vec::new(),
-                        sensitive,
-                    };
-                }
-                process_one(policy, only, SystemTime::now(), host)
-                    .map(|(written, sensitive)| (written.header, sensitive))
-            }
-            (Some(_), Some(_)) => return apply_general(policy, headers, keep_valid, host, reissue),
+            (Some(only), None) => process_one(policy, only, SystemTime::now(), host)
+                .map(|(written, sensitive)| (written.header, sensitive)),
+            _ => return apply_general(policy, headers, keep_valid, host, reissue),
         };
         return apply_one(headers, one, keep_valid);
     }
     apply_general(policy, headers, keep_valid, host, reissue)
+}
+
+/// The usual response, read without changing anything: no `Set-Cookie`,
+/// or one that [`plain_as_written`] accepts. `Some(sensitive)` when
+/// [`apply`] would leave the headers as they are with no error, so that
+/// the layer need not take the response apart for `apply`'s mutable
+/// borrow of the headers and its look-up of the host; `None` otherwise.
+/// It does not know what is to be re-issued: only for an empty list.
+pub(crate) fn unchanged(policy: &CookiePolicy, headers: &HeaderMap) -> Option<bool> {
+    let mut all = headers.get_all(SET_COOKIE);
+    match (all.next(), all.next()) {
+        (None, _) => Some(false),
+        (Some(only), None) => {
+            let sensitive = plain_as_written(policy, only)?;
+            #[cfg(debug_assertions)]
+            {
+                let general = process_one(policy, only, SystemTime::now(), &|| None);
+                assert!(
+                    matches!(&general, Ok((w, s)) if w.header.is_none() && *s == sensitive),
+                    "{only:?}: {:?}",
+                    general.map(|(w, s)| (w.header, s))
+                );
+            }
+            Some(sensitive)
+        }
+        (Some(_), Some(_)) => None,
+    }
 }
 
 /// The rest of [`apply`] for the usual response, one `Set-Cookie` and
