@@ -344,6 +344,20 @@ async fn r22_a_sensitive_cookie_makes_the_response_uncacheable() {
     );
     let (_, _, cache, _) = outbound(src, "localhost", vec!["theme=1".into()]).await;
     assert_eq!(cache, None);
+    // Exactly as the policy writes them: the layer's read-only path, which
+    // must still mark a sensitive cookie's response, and only that one.
+    for (header, want) in [
+        (
+            "sid=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            Some("no-store"),
+        ),
+        ("theme=1; HttpOnly; SameSite=Lax; Secure; Path=/", None),
+    ] {
+        let (status, cookies, cache, _) = outbound(src, "localhost", vec![header.into()]).await;
+        assert_eq!(status, StatusCode::OK, "{header}");
+        assert_eq!(cookies, [header], "sent as written");
+        assert_eq!(cache.as_deref(), want, "{header}");
+    }
     let (_, cookies, cache, _) = outbound(
         "[overrides.sid]\nprefix = \"host\"",
         "localhost",

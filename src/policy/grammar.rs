@@ -300,6 +300,16 @@ mod tests {
                         }
                         let expected = s.iter().position(|&b| !table[b as usize]).unwrap_or(len);
                         assert_eq!(span(&s, table), expected, "{s:?}");
+                        // A second byte outside, in the same eight or a later
+                        // eight: the first one still counts.
+                        for later in [at + 1, at + 3, at + 9] {
+                            if later < len {
+                                let mut two = s.clone();
+                                two[later] = b';';
+                                let first = two.iter().position(|&b| !table[b as usize]);
+                                assert_eq!(Some(span(&two, table)), first, "{two:?}");
+                            }
+                        }
                     }
                 }
             }

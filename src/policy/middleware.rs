@@ -264,39 +264,58 @@ where
 /// `reissue` holds the protected cookies the way in verified with a
 /// previous key (always empty without keys).
 ///
-/// The usual response (no `Set-Cookie`, or one exactly as the policy
-/// writes it, nothing to re-issue, no error) is only read: taking it apart
-/// and putting it together again, as the rest needs, moves the whole
-/// response twice (`scripts/bench-footprint.sh --functions`).
+/// The usual response is only read: no `Set-Cookie`, or one plain cookie
+/// (not sensitive, protected or prefixed, no `Domain`, within the limits)
+/// exactly as the policy writes it, and nothing to re-issue, no handler
+/// error. Taking the response apart and putting it together again, as the
+/// rest needs, moves the whole response twice
+/// (`scripts/bench-footprint.sh --functions`).
 fn finish<B>(
     policy: &CookiePolicy,
     res: ServiceResponse<B>,
     reissue: Vec<outbound::Reissue>,
 ) -> ServiceResponse<EitherBody<B>> {
-    if reissue.is_empty()
-        && res.response().error().is_none()
-        && outbound::unchanged(policy, res.headers()) == Some(false)
-    {
+    // `Some(sensitive)`: the headers stay as they are.
+    let unchanged = if reissue.is_empty() {
+        outbound::unchanged(policy, res.headers())
+    } else {
+        None
+    };
+    if unchanged == Some(false) && res.response().error().is_none() {
         return res.map_into_left_body();
     }
-    finish_general(policy, res, reissue)
+    finish_general(policy, res, reissue, unchanged)
 }
 
-/// [`finish`] for every other response, out of line.
+/// [`finish`] for every other response, out of line; `unchanged` is what
+/// `outbound::unchanged` said (`None` when it was not asked).
 #[inline(never)]
 fn finish_general<B>(
     policy: &CookiePolicy,
     res: ServiceResponse<B>,
     reissue: Vec<outbound::Reissue>,
+    unchanged: Option<bool>,
 ) -> ServiceResponse<EitherBody<B>> {
     let drop_mode = policy.config().on_violation == OnViolation::Drop;
-    // Apart, so that the host (looked up only for a cookie with a Domain)
-    // is read from the request while the headers change, without a clone
-    // of the request handle on every response.
-    let (request, mut response) = res.into_parts();
-    let host = || Some(outbound::host_name(request.connection_info().host()));
-    let outcome = outbound::apply(policy, response.headers_mut(), drop_mode, &host, &reissue);
-    let res = ServiceResponse::new(request, response);
+    let (res, outcome) = match unchanged {
+        Some(sensitive) => (
+            res,
+            outbound::Outcome {
+                errors: Vec::new(),
+                sensitive,
+            },
+        ),
+        None => {
+            // Apart, so that the host (looked up only for a cookie with a
+            // Domain) is read from the request while the headers change,
+            // without a clone of the request handle on every response.
+            let (request, mut response) = res.into_parts();
+            let host = || Some(outbound::host_name(request.connection_info().host()));
+            let outcome =
+                outbound::apply_changed(policy, response.headers_mut(), drop_mode, &host, &reissue);
+            (ServiceResponse::new(request, response), outcome)
+        }
+    };
     // The usual response: every cookie valid, none sensitive, no error.
     if !outcome.errors.is_empty() || outcome.sensitive || res.response().error().is_some() {
         return finish_unusual(policy, res, outcome);

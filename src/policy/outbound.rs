@@ -1020,7 +1020,7 @@ fn as_written<'h>(policy: &'h CookiePolicy, text: &'h [u8]) -> Option<AsWritten<
 /// this one is a few cache lines of code, where `process_one`, `check` and
 /// `seal_and_check` are some fifty, all of which the usual `/login` would
 /// otherwise run (`scripts/bench-server-callgrind.sh`). In debug builds
-/// `apply` checks that `process_one` says the same.
+/// [`unchanged`] checks that `process_one` says the same.
 fn plain_as_written(policy: &CookiePolicy, header: &HeaderValue) -> Option<bool> {
     let w = as_written(policy, header.as_bytes())?;
     let a = w.attrs;
@@ -1205,8 +1205,33 @@ pub(crate) struct Outcome {
     pub sensitive: bool,
 }
 
-/// Applies the policy to every `Set-Cookie` in `headers`; `host` gives the
-/// request's host name, when known, for the `Domain` check (R6).
+/// Applies the policy to every `Set-Cookie` in `headers`, as the layer
+/// does in two steps ([`unchanged`], then [`apply_changed`] unless it
+/// accepted them): what the tests call.
+#[cfg(test)]
+pub(crate) fn apply(
+    policy: &CookiePolicy,
+    headers: &mut HeaderMap,
+    keep_valid: bool,
+    host: &dyn Fn() -> Option<String>,
+    reissue: &[Reissue],
+) -> Outcome {
+    if reissue.is_empty()
+        && let Some(sensitive) = unchanged(policy, headers)
+    {
+        return Outcome {
+            errors: Vec::new(),
+            sensitive,
+        };
+    }
+    apply_changed(policy, headers, keep_valid, host, reissue)
+}
+
+/// Applies the policy to every `Set-Cookie` in `headers` that
+/// [`unchanged`] did not accept, or with cookies to re-issue (it is not
+/// asked then); `host` gives the request's host name, when known, for the
+/// `Domain` check (R6). The layer asks `unchanged` first and calls this
+/// only for the rest, so that no header is matched twice.
 ///
 /// When there are no violations, or when `keep_valid` is set (the `drop`
 /// mode), the headers become the valid cookies in canonical form (a header
@@ -1216,7 +1241,7 @@ pub(crate) struct Outcome {
 /// violation, and the first is kept, unless all of them are removals with
 /// distinct `(Domain, Path)`: the one way to purge copies of a cookie
 /// planted under other paths or domains.
-pub(crate) fn apply(
+pub(crate) fn apply_changed(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
     keep_valid: bool,
@@ -1224,12 +1249,6 @@ pub(crate) fn apply(
     reissue: &[Reissue],
 ) -> Outcome {
     if reissue.is_empty() {
-        if let Some(sensitive) = unchanged(policy, headers) {
-            return Outcome {
-                errors: Vec::new(),
-                sensitive,
-            };
-        }
         let mut all = headers.get_all(SET_COOKIE);
         let one = match (all.next(), all.next()) {
             // Only what outlives the borrow of the header: its
@@ -1245,8 +1264,8 @@ pub(crate) fn apply(
 
 /// The usual response, read without changing anything: no `Set-Cookie`,
 /// or one that [`plain_as_written`] accepts. `Some(sensitive)` when
-/// [`apply`] would leave the headers as they are with no error, so that
-/// the layer need not take the response apart for `apply`'s mutable
+/// [`apply_changed`] would leave the headers as they are with no error, so that
+/// the layer need not take the response apart for `apply_changed`'s mutable
 /// borrow of the headers and its look-up of the host; `None` otherwise.
 /// It does not know what is to be re-issued: only for an empty list.
 pub(crate) fn unchanged(policy: &CookiePolicy, headers: &HeaderMap) -> Option<bool> {
@@ -1270,7 +1289,7 @@ pub(crate) fn unchanged(policy: &CookiePolicy, headers: &HeaderMap) -> Option<bo
     }
 }
 
-/// The rest of [`apply`] for the usual response, one `Set-Cookie` and
+/// The rest of [`apply_changed`] for the usual response, one `Set-Cookie` and
 /// nothing to re-issue, once [`process_one`] has read it: what
 /// [`apply_general`] does, without the list of written cookies, the
 /// duplicate check (one cookie cannot clash) and the replacement list.
@@ -1302,7 +1321,7 @@ fn apply_one(
     }
 }
 
-/// [`apply`] for any response with a `Set-Cookie` or a cookie to re-issue.
+/// [`apply_changed`] for any response with a `Set-Cookie` or a cookie to re-issue.
 fn apply_general(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
@@ -1822,6 +1841,39 @@ mod tests {
         for text in &misses {
             assert_eq!(decide(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn unchanged_accepts_only_what_the_policy_writes_for_a_plain_cookie() {
+        let policy = keyed(
+            "secure = false\n\
+             [overrides.theme]\nsensitive = true\n\
+             [overrides.sid]\nprotection = \"signed\"\n\
+             [overrides.wide]\ndomain = \"example.com\"",
+        );
+        let tail = "; HttpOnly; SameSite=Lax; Path=/";
+        let decide = |texts: &[String]| {
+            let mut headers = HeaderMap::new();
+            for text in texts {
+                headers.append(SET_COOKIE, HeaderValue::from_str(text).unwrap());
+            }
+            unchanged(&policy, &headers)
+        };
+        assert_eq!(decide(&[]), Some(false), "no Set-Cookie");
+        assert_eq!(decide(&[format!("a=1{tail}")]), Some(false));
+        assert_eq!(decide(&[format!("theme=dark{tail}")]), Some(true));
+        for other in [
+            "a=1".to_owned(),                                 // to be filled
+            "a=1; Path=/; HttpOnly; SameSite=Lax".to_owned(), // not canonical
+            format!("sid=1{tail}"),                           // to be sealed
+            format!("wide=1{tail}; Domain=example.com"),      // a Domain
+            format!("a=%41{tail}"),                           // '%'
+            format!("__Host-a=1{tail}"),                      // a prefix
+        ] {
+            assert_eq!(decide(std::slice::from_ref(&other)), None, "{other}");
+        }
+        let two = [format!("a=1{tail}"), format!("b=2{tail}")];
+        assert_eq!(decide(&two), None, "two headers");
     }
 
     #[test]
