@@ -52,7 +52,11 @@
 #                     its warm-up): each round then samples a new process
 #                     layout (ASLR: code, heap and stack addresses), which
 #                     otherwise stays fixed for a whole run and shifts every
-#                     round of that run alike
+#                     round of that run alike. FastAPI is not restarted.
+#                     Peak RSS is then the largest of one round's process,
+#                     not of a whole run (use --soak for growth); server
+#                     logs kept on failure are the last processes'
+#                                                          [RESTART=1]
 #   PIN=0             do not pin the Rust servers to CPU 0 and wrk to CPU 1
 #   -h, --help        print this help
 #
@@ -560,7 +564,7 @@ declare -A MED_BASE=() MED_FA=()
 echo "# Load benchmark: cookie-policy vs hand-written actix-web$( ((FASTAPI)) && echo " vs FastAPI")"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPU(s): $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null); Linux $(uname -r)"
-echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; $ROUNDS rounds; warm-up ${WARMUP} s; Rust servers: $WORKERS worker(s); $PINNING$( ((TOGETHER)) && echo "; cookie-policy and baseline loaded together")$( ((RESTART)) && echo "; new server processes every round")$( ((FASTAPI)) && echo "; FastAPI: uvicorn, 2 workers")"
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; $ROUNDS rounds; warm-up ${WARMUP} s; Rust servers: $WORKERS worker(s); $PINNING$( ((TOGETHER)) && echo "; cookie-policy and baseline loaded together")$( ((RESTART)) && echo "; new Rust server processes every round")$( ((FASTAPI)) && echo "; FastAPI: uvicorn, 2 workers")"
 for sc in "${SCENARIOS[@]}"; do
     echo
     case $sc in

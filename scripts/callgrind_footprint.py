@@ -103,7 +103,10 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     if "--atomics" in sys.argv[3:]:
-        binary = sys.argv[sys.argv.index("--atomics") + 1]
+        at = sys.argv.index("--atomics") + 1
+        if at >= len(sys.argv):
+            sys.exit("--atomics needs the BINARY the profile was taken of")
+        binary = sys.argv[at]
         print(f"{atomics(sys.argv[1], int(sys.argv[2]), binary):.2f}")
         return
     total, per_fn = footprint(sys.argv[1], int(sys.argv[2]))
