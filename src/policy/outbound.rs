@@ -1843,22 +1843,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn unchanged_accepts_only_what_the_policy_writes_for_a_plain_cookie() {
-        let policy = keyed(
+    /// One cookie of each kind the usual path must leave to the general
+    /// one: sensitive (`theme`), protected (`sid`), with a `Domain` (`wide`).
+    fn one_of_each() -> CookiePolicy {
+        keyed(
             "secure = false\n\
              [overrides.theme]\nsensitive = true\n\
              [overrides.sid]\nprotection = \"signed\"\n\
              [overrides.wide]\ndomain = \"example.com\"",
-        );
+        )
+    }
+
+    /// Response headers with these `Set-Cookie` values, in order.
+    fn set_cookies(texts: &[impl AsRef<str>]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for text in texts {
+            headers.append(SET_COOKIE, HeaderValue::from_str(text.as_ref()).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn unchanged_accepts_only_what_the_policy_writes_for_a_plain_cookie() {
+        let policy = one_of_each();
         let tail = "; HttpOnly; SameSite=Lax; Path=/";
-        let decide = |texts: &[String]| {
-            let mut headers = HeaderMap::new();
-            for text in texts {
-                headers.append(SET_COOKIE, HeaderValue::from_str(text).unwrap());
-            }
-            unchanged(&policy, &headers)
-        };
+        let decide = |texts: &[String]| unchanged(&policy, &set_cookies(texts));
         assert_eq!(decide(&[]), Some(false), "no Set-Cookie");
         assert_eq!(decide(&[format!("a=1{tail}")]), Some(false));
         assert_eq!(decide(&[format!("theme=dark{tail}")]), Some(true));
@@ -1878,19 +1887,11 @@ mod tests {
 
     #[test]
     fn one_set_cookie_is_sent_as_it_is_sealed_or_refused() {
-        let policy = keyed(
-            "secure = false\n\
-             [overrides.theme]\nsensitive = true\n\
-             [overrides.sid]\nprotection = \"signed\"\n\
-             [overrides.wide]\ndomain = \"example.com\"",
-        );
+        let policy = one_of_each();
         let tail = "; HttpOnly; SameSite=Lax; Path=/";
         // What apply reports (violations, sensitivity) and sends.
         let run = |texts: &[&str], keep_valid: bool, host: &str| {
-            let mut headers = HeaderMap::new();
-            for text in texts {
-                headers.append(SET_COOKIE, HeaderValue::from_str(text).unwrap());
-            }
+            let mut headers = set_cookies(texts);
             let host = host.to_owned();
             let o = apply(
                 &policy,
