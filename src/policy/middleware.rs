@@ -91,9 +91,9 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let policy = Rc::new(self.policy.clone());
+        let policy = Policy(Rc::new(self.policy.clone()));
         let mut data = Extensions::new();
-        data.insert(LayerPolicy(Policy(policy.clone())));
+        data.insert(LayerPolicy(policy.clone()));
         ready(Ok(CookiePolicyMiddleware {
             service: Rc::new(service),
             policy,
@@ -106,15 +106,9 @@ where
 #[doc(hidden)]
 pub struct CookiePolicyMiddleware<S> {
     service: Rc<S>,
-    /// The policy, for the futures of this worker thread: an `Rc` clone per
-    /// request is a plain increment, an `Arc` clone an atomic one (and an
-    /// atomic decrement at the end), typically 10 to 20 cycles each, which an
-    /// instruction count does not show.
-    #[expect(
-        clippy::redundant_allocation,
-        reason = "one Rc per worker, for clones without atomics"
-    )]
-    policy: Rc<Arc<CookiePolicy>>,
+    /// The policy, for the futures of this worker thread: the same handle
+    /// as the extractor's, cloned per request without an atomic operation.
+    policy: Policy,
     /// The [`Policy`] handle, built once: pushed onto each request as a data
     /// container (a reference count) instead of inserted into its extensions,
     /// which would allocate and grow the map actix-web's `cookies()` uses.
@@ -230,7 +224,7 @@ pin_project_lite::pin_project! {
         Call {
             #[pin]
             fut: F,
-            policy: Rc<Arc<CookiePolicy>>,
+            policy: Policy,
             reissue: Vec<outbound::Reissue>,
         },
     }
