@@ -306,7 +306,7 @@ fn finish_general<B>(
             let (request, mut response) = res.into_parts();
             let host = || Some(outbound::host_name(request.connection_info().host()));
             let outcome =
-                outbound::apply_changed(policy, response.headers_mut(), drop_mode, &host, &reissue);
+                outbound::apply(policy, response.headers_mut(), drop_mode, &host, &reissue);
             (ServiceResponse::new(request, response), outcome)
         }
     };

@@ -1205,33 +1205,11 @@ pub(crate) struct Outcome {
     pub sensitive: bool,
 }
 
-/// Applies the policy to every `Set-Cookie` in `headers`, as the layer
-/// does in two steps ([`unchanged`], then [`apply_changed`] unless it
-/// accepted them): what the tests call.
-#[cfg(test)]
-pub(crate) fn apply(
-    policy: &CookiePolicy,
-    headers: &mut HeaderMap,
-    keep_valid: bool,
-    host: &dyn Fn() -> Option<String>,
-    reissue: &[Reissue],
-) -> Outcome {
-    if reissue.is_empty()
-        && let Some(sensitive) = unchanged(policy, headers)
-    {
-        return Outcome {
-            errors: Vec::new(),
-            sensitive,
-        };
-    }
-    apply_changed(policy, headers, keep_valid, host, reissue)
-}
-
-/// Applies the policy to every `Set-Cookie` in `headers` that
-/// [`unchanged`] did not accept, or with cookies to re-issue (it is not
-/// asked then); `host` gives the request's host name, when known, for the
-/// `Domain` check (R6). The layer asks `unchanged` first and calls this
-/// only for the rest, so that no header is matched twice.
+/// Applies the policy to every `Set-Cookie` in `headers`; `host` gives the
+/// request's host name, when known, for the `Domain` check (R6). The layer
+/// first asks [`unchanged`], which answers the usual response without
+/// borrowing it mutably, and calls this for the rest, so that no header is
+/// matched twice; this is right for any headers.
 ///
 /// When there are no violations, or when `keep_valid` is set (the `drop`
 /// mode), the headers become the valid cookies in canonical form (a header
@@ -1241,7 +1219,7 @@ pub(crate) fn apply(
 /// violation, and the first is kept, unless all of them are removals with
 /// distinct `(Domain, Path)`: the one way to purge copies of a cookie
 /// planted under other paths or domains.
-pub(crate) fn apply_changed(
+pub(crate) fn apply(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
     keep_valid: bool,
@@ -1264,8 +1242,8 @@ pub(crate) fn apply_changed(
 
 /// The usual response, read without changing anything: no `Set-Cookie`,
 /// or one that [`plain_as_written`] accepts. `Some(sensitive)` when
-/// [`apply_changed`] would leave the headers as they are with no error, so that
-/// the layer need not take the response apart for `apply_changed`'s mutable
+/// [`apply`] would leave the headers as they are with no error, so that
+/// the layer need not take the response apart for `apply`'s mutable
 /// borrow of the headers and its look-up of the host; `None` otherwise.
 /// It does not know what is to be re-issued: only for an empty list.
 pub(crate) fn unchanged(policy: &CookiePolicy, headers: &HeaderMap) -> Option<bool> {
@@ -1289,7 +1267,7 @@ pub(crate) fn unchanged(policy: &CookiePolicy, headers: &HeaderMap) -> Option<bo
     }
 }
 
-/// The rest of [`apply_changed`] for the usual response, one `Set-Cookie` and
+/// The rest of [`apply`] for the usual response, one `Set-Cookie` and
 /// nothing to re-issue, once [`process_one`] has read it: what
 /// [`apply_general`] does, without the list of written cookies, the
 /// duplicate check (one cookie cannot clash) and the replacement list.
@@ -1321,7 +1299,7 @@ fn apply_one(
     }
 }
 
-/// [`apply_changed`] for any response with a `Set-Cookie` or a cookie to re-issue.
+/// [`apply`] for any response with a `Set-Cookie` or a cookie to re-issue.
 fn apply_general(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
@@ -2011,7 +1989,8 @@ mod tests {
 
         /// `apply` on one `Set-Cookie` decides exactly as the general path,
         /// in both modes: the headers sent, the violations and R22's
-        /// sensitivity, for
+        /// sensitivity; and where `unchanged` (the layer's first, read-only
+        /// step) accepts the header, both leave it as it is, for
         /// headers written by the policy's builder (plain, sensitive,
         /// prefixed, protected, with a `Domain`, timed out of bounds) and
         /// near misses of them.
@@ -2050,7 +2029,15 @@ mod tests {
             headers.append(SET_COOKIE, HeaderValue::from_str(&header).unwrap());
             let mut general_headers = headers.clone();
             let host = || Some("www.example.com".to_owned());
+            // What the layer asks first: when it leaves the header alone,
+            // so must both paths.
+            let known = unchanged(&policy, &headers);
             let fast = apply(&policy, &mut headers, keep_valid, &host, &[]);
+            if let Some(sensitive) = known {
+                proptest::prop_assert!(fast.errors.is_empty(), "{}", header);
+                proptest::prop_assert_eq!(fast.sensitive, sensitive, "{}", header);
+                proptest::prop_assert_eq!(headers.get(SET_COOKIE).unwrap().to_str().unwrap(), header.as_str());
+            }
             let general = apply_general(&policy, &mut general_headers, keep_valid, &host, &[]);
             let kinds = |o: &Outcome| o.errors.iter().map(CookieError::kind).collect::<Vec<_>>();
             proptest::prop_assert_eq!(kinds(&fast), kinds(&general), "{}", header);
