@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use actix_web::http::StatusCode;
@@ -13,7 +14,7 @@ use common::{TEST_KEY, body_text, get, set_cookies};
 use cookie_policy::policy::protect::unix_seconds;
 use cookie_policy::policy::typed::{Optional, Text, TypedCookie};
 use cookie_policy::policy::{
-    CookiePolicy, CookiePolicyLayer, Diagnostics, KeyRing, Policy, Protection,
+    CookiePolicy, CookiePolicyLayer, Diagnostics, KeyRing, Policy, Protection, RequestCookieExt,
 };
 use cookie_policy::settings::Profile;
 
@@ -34,7 +35,8 @@ fn policy(keys: KeyRing) -> CookiePolicy {
 }
 
 /// `/write?name=value` sets one cookie through the policy; `/read/{name}`
-/// answers the plain value the app sees and the diagnostics.
+/// answers the plain value the app sees (through `req.cookie`, checked
+/// against `req.cookie_value`) and the diagnostics.
 async fn send(
     policy: CookiePolicy,
     uri: &str,
@@ -63,6 +65,8 @@ async fn send(
                 web::get().to(
                     |req: HttpRequest, d: Diagnostics, name: web::Path<String>| async move {
                         let value = req.cookie(&name).map(|c| c.value().to_owned());
+                        // The in-place read sees what actix-web's parse sees.
+                        assert_eq!(req.cookie_value(&name).map(Cow::into_owned), value);
                         let why: Vec<&str> = d.iter().map(|d| d.kind.as_str()).collect();
                         HttpResponse::Ok()
                             .json(serde_json::json!({ "value": value, "skipped": why }))

@@ -34,6 +34,7 @@ pub mod middleware;
 pub mod outbound;
 pub mod prefix;
 pub mod protect;
+pub mod read;
 pub mod testing;
 pub mod typed;
 
@@ -51,6 +52,7 @@ pub use middleware::CookiePolicyLayer;
 pub use outbound::SetCookie;
 pub use prefix::Prefix;
 pub use protect::{KeyRing, Protection};
+pub use read::{CookiePairs, RequestCookieExt};
 
 /// The longest lifetime a user agent keeps a cookie: 400 days
 /// (RFC 6265bis §5.5, rule R12).

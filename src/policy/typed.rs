@@ -43,6 +43,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ErrorBody;
 use super::inbound::{DiagnosticKind, Diagnostics};
+use super::read::RequestCookieExt;
 
 /// How a typed cookie's value is written to text and read back.
 pub trait Codec<T> {
@@ -201,8 +202,8 @@ impl ResponseError for TypedCookieError {
 /// Reads the typed cookie `C`: `Ok(None)` when it was not sent at all.
 fn read<C: TypedCookie>(req: &HttpRequest) -> Result<Option<C::Value>, TypedCookieError> {
     let name = C::NAME;
-    if let Some(cookie) = req.cookie(name) {
-        return C::Codec::decode(cookie.value())
+    if let Some(value) = req.cookie_value(name) {
+        return C::Codec::decode(&value)
             .map(Some)
             .map_err(|message| TypedCookieError::Invalid { name, message });
     }

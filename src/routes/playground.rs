@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde_json::json;
 
 use crate::policy::error::ErrorBody;
-use crate::policy::{CookieError, Policy, ViolationKind};
+use crate::policy::{CookieError, Policy, RequestCookieExt, ViolationKind};
 
 /// Registers the playground's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -89,13 +89,9 @@ fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, 
 #[get("/cookies")]
 async fn list(req: HttpRequest) -> HttpResponse {
     let cookies: serde_json::Map<String, serde_json::Value> = req
-        .cookies()
-        .map(|cs| {
-            cs.iter()
-                .map(|c| (c.name().to_owned(), json!(c.value())))
-                .collect()
-        })
-        .unwrap_or_default();
+        .cookie_pairs()
+        .map(|(name, value)| (name.into_owned(), json!(value)))
+        .collect();
     HttpResponse::Ok().json(json!({ "cookies": cookies }))
 }
 

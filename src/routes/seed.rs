@@ -2,7 +2,9 @@
 //! byte, plus `/logout`.
 //!
 //! Handlers stay as simple as the guide's: they read cookies from the
-//! `HttpRequest` and write them with `policy.set_cookie(..)` (the guide's
+//! `HttpRequest` (`req.cookie_value(name)`, which reads the header the layer
+//! checked in place, where actix-web's `req.cookie(name)` would parse and
+//! copy every cookie) and write them with `policy.set_cookie(..)` (the guide's
 //! `response.set_cookie`) or a plain `Cookie`; the policy layer adds and
 //! checks everything else.
 
@@ -10,7 +12,7 @@ use actix_web::cookie::Cookie;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde_json::json;
 
-use crate::policy::{CookieError, Policy};
+use crate::policy::{CookieError, Policy, RequestCookieExt};
 
 /// Registers the guide's endpoints and `/logout`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,7 +40,7 @@ async fn set_cookie(policy: Policy) -> Result<HttpResponse, CookieError> {
 /// `mycookie: str | None = Cookie(default=None)`.
 #[get("/get-cookie")]
 async fn get_cookie(req: HttpRequest) -> HttpResponse {
-    let mycookie = req.cookie("mycookie").map(|c| c.value().to_owned());
+    let mycookie = req.cookie_value("mycookie");
     HttpResponse::Ok().json(json!({ "mycookie": mycookie }))
 }
 
@@ -58,8 +60,8 @@ async fn login(policy: Policy) -> Result<HttpResponse, CookieError> {
 /// (`if username:`), an empty value counts as no cookie.
 #[get("/profile")]
 async fn profile(req: HttpRequest) -> HttpResponse {
-    let message = match req.cookie("username") {
-        Some(c) if !c.value().is_empty() => format!("Welcome back, {}!", c.value()),
+    let message = match req.cookie_value("username") {
+        Some(name) if !name.is_empty() => format!("Welcome back, {name}!"),
         _ => "No username cookie found".to_owned(),
     };
     HttpResponse::Ok().json(json!({ "message": message }))

@@ -1,0 +1,378 @@
+//! Reading a request's cookies without building them: the same names and
+//! values as actix-web's `HttpRequest::cookie` and `cookies`, found by a
+//! scan of the `Cookie` header.
+//!
+//! Why by hand: actix-web's `cookies()` parses every pair into an owned
+//! `Cookie`, collects them in a `Vec` and caches that in the request's
+//! extensions, and `cookie(name)` then clones the one asked for: three
+//! allocations or more for one read. Behind [`CookiePolicyLayer`] the header
+//! is already checked, so a read is a scan that allocates only to decode a
+//! `%` escape. The scan follows actix-web 4's parse step by step (split on
+//! `;`, trim, the first `=`, one pair of quotes, percent-decoding, a pair
+//! that does not decode skipped, a field that is not UTF-8 ending the read),
+//! so it gives the same answer on any header, with or without the layer; a
+//! property test holds the two together.
+//!
+//! [`CookiePolicyLayer`]: super::CookiePolicyLayer
+
+use std::borrow::Cow;
+
+use actix_web::HttpMessage;
+use actix_web::http::header::{COOKIE, HeaderValue};
+use percent_encoding::percent_decode;
+
+/// Reads cookies from a request (`HttpRequest` or `ServiceRequest`) the way
+/// actix-web does, without its per-request parse, copies and cache.
+///
+/// ```
+/// use actix_web::{HttpRequest, HttpResponse, get};
+/// use cookie_policy::policy::RequestCookieExt;
+///
+/// #[get("/profile")]
+/// async fn profile(req: HttpRequest) -> HttpResponse {
+///     match req.cookie_value("username") {
+///         Some(name) if !name.is_empty() => HttpResponse::Ok().body(format!("Welcome back, {name}!")),
+///         _ => HttpResponse::Ok().body("No username cookie found"),
+///     }
+/// }
+/// ```
+pub trait RequestCookieExt {
+    /// The value of the first cookie named `name`: what
+    /// `req.cookie(name).map(|c| c.value())` gives, borrowed from the header
+    /// unless it holds a `%` escape. Behind the layer, that is the value the
+    /// policy accepted (a protected cookie's plain value).
+    fn cookie_value(&self, name: &str) -> Option<Cow<'_, str>>;
+
+    /// Every cookie of the request as `(name, value)`, in the order of
+    /// `req.cookies()`.
+    fn cookie_pairs(&self) -> CookiePairs<'_>;
+}
+
+impl<M: HttpMessage> RequestCookieExt for M {
+    fn cookie_value(&self, name: &str) -> Option<Cow<'_, str>> {
+        RawPairs::new(self.headers().get_all(COOKIE).as_slice())
+            .filter(|(n, _)| n.is(name))
+            .find_map(|(_, v)| v.decode())
+    }
+
+    fn cookie_pairs(&self) -> CookiePairs<'_> {
+        CookiePairs {
+            raw: RawPairs::new(self.headers().get_all(COOKIE).as_slice()),
+        }
+    }
+}
+
+/// The cookies of a request, decoded: see [`RequestCookieExt::cookie_pairs`].
+#[derive(Debug, Clone)]
+pub struct CookiePairs<'h> {
+    raw: RawPairs<'h>,
+}
+
+impl<'h> Iterator for CookiePairs<'h> {
+    type Item = (Cow<'h, str>, Cow<'h, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Like the cookie crate, a pair whose name or value does not decode
+        // to UTF-8 is skipped.
+        self.raw.find_map(|(n, v)| Some((n.decode()?, v.decode()?)))
+    }
+}
+
+/// A name or a value as cut from the header, before percent-decoding: UTF-8.
+#[derive(Debug, Clone, Copy)]
+struct Part<'h> {
+    bytes: &'h [u8],
+    /// Whether it holds a `%`: only then is there anything to decode.
+    escaped: bool,
+}
+
+impl<'h> Part<'h> {
+    fn new(bytes: &'h [u8]) -> Self {
+        Self {
+            bytes,
+            escaped: bytes.contains(&b'%'),
+        }
+    }
+
+    /// Percent-decoded, as the cookie crate decodes it; `None` when that is
+    /// not UTF-8. Borrowed unless escaped.
+    fn decode(self) -> Option<Cow<'h, str>> {
+        if self.escaped {
+            percent_decode(self.bytes).decode_utf8().ok()
+        } else {
+            std::str::from_utf8(self.bytes).ok().map(Cow::Borrowed)
+        }
+    }
+
+    /// Whether it decodes to `name`; without allocating.
+    fn is(self, name: &str) -> bool {
+        if self.escaped {
+            percent_decode(self.bytes).eq(name.bytes())
+        } else {
+            self.bytes == name.as_bytes()
+        }
+    }
+}
+
+/// What the scan of [`RawPairs`] makes of a byte: 0 for the bytes of a name
+/// or value that need nothing done.
+const SEMICOLON: u8 = 1;
+const EQUALS: u8 = 2;
+const PERCENT: u8 = 4;
+/// Whitespace, a quote or a byte of a non-ASCII character: the piece is cut
+/// the slow way, exactly as the cookie crate does.
+const ODD: u8 = 8;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b';' => SEMICOLON,
+            b'=' => EQUALS,
+            b'%' => PERCENT,
+            b' ' | b'\t'..=b'\r' | b'"' | 0x80..=0xFF => ODD,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The `(name, value)` pairs of the `Cookie` fields before decoding, as
+/// actix-web cuts them: each field split on `;`, each piece trimmed, empty
+/// pieces and pieces without `=` or with an empty name skipped, and one
+/// pair of quotes taken off the value. A field that is not UTF-8 makes
+/// actix-web read no cookie at all, so then there are none.
+///
+/// One walk over the bytes finds the `;`, the first `=` and any `%` of a
+/// piece; only a piece with whitespace inside or at its end, a quote or a
+/// non-ASCII character is cut again the slow way ([`cut`]).
+#[derive(Debug, Clone)]
+struct RawPairs<'h> {
+    /// What is left of the field being read; `None` between fields.
+    rest: Option<&'h [u8]>,
+    /// The fields after it.
+    more: &'h [HeaderValue],
+}
+
+impl<'h> RawPairs<'h> {
+    fn new(fields: &'h [HeaderValue]) -> Self {
+        let text = |f: &HeaderValue| {
+            let b = f.as_bytes();
+            b.is_ascii() || std::str::from_utf8(b).is_ok()
+        };
+        Self {
+            rest: None,
+            more: if fields.iter().all(text) { fields } else { &[] },
+        }
+    }
+}
+
+impl<'h> Iterator for RawPairs<'h> {
+    type Item = (Part<'h>, Part<'h>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let Some(rest) = self.rest else {
+                let (field, more) = self.more.split_first()?;
+                self.more = more;
+                self.rest = Some(field.as_bytes());
+                continue;
+            };
+            // The leading ASCII whitespace `str::trim` would take off.
+            let start = rest
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\t'..=b'\r'))
+                .unwrap_or(rest.len());
+            let (mut end, mut eq) = (start, None);
+            let (mut name_class, mut class) = (0, 0);
+            while let Some(&b) = rest.get(end) {
+                let c = CLASS[usize::from(b)];
+                if c == SEMICOLON {
+                    break;
+                }
+                if c == EQUALS && eq.is_none() {
+                    (eq, name_class, class) = (Some(end), class, 0);
+                } else {
+                    class |= c;
+                }
+                end += 1;
+            }
+            self.rest = rest.get(end + 1..);
+            if (name_class | class) & ODD != 0 {
+                match cut(&rest[start..end]) {
+                    Some(pair) => return Some(pair),
+                    None => continue,
+                }
+            }
+            let Some(eq) = eq else {
+                continue;
+            };
+            if eq == start {
+                continue;
+            }
+            let name = Part {
+                bytes: &rest[start..eq],
+                escaped: name_class & PERCENT != 0,
+            };
+            let value = Part {
+                bytes: &rest[eq + 1..end],
+                escaped: class & PERCENT != 0,
+            };
+            return Some((name, value));
+        }
+    }
+}
+
+/// A piece cut as the cookie crate cuts it: trimmed, split at its first
+/// `=`, both sides trimmed, one pair of quotes off the value and the value
+/// trimmed again. `piece` lies between two `;` of a UTF-8 field.
+#[cold]
+fn cut(piece: &[u8]) -> Option<(Part<'_>, Part<'_>)> {
+    let (name, value) = std::str::from_utf8(piece).ok()?.trim().split_once('=')?;
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let value = trim_quotes(value.trim()).trim();
+    Some((Part::new(name.as_bytes()), Part::new(value.as_bytes())))
+}
+
+/// One pair of surrounding quotes off, as the cookie crate's parse does.
+fn trim_quotes(s: &str) -> &str {
+    match s.as_bytes() {
+        [b'"', .., b'"'] => &s[1..s.len() - 1],
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn request(fields: &[&[u8]]) -> actix_web::HttpRequest {
+        let mut req = TestRequest::default();
+        for f in fields {
+            req = req.append_header((
+                COOKIE,
+                HeaderValue::from_bytes(f).expect("a valid header value"),
+            ));
+        }
+        req.to_http_request()
+    }
+
+    /// What actix-web itself reads.
+    fn actix(req: &actix_web::HttpRequest) -> Vec<(String, String)> {
+        req.cookies()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| (c.name().to_owned(), c.value().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn ours(req: &actix_web::HttpRequest) -> Vec<(String, String)> {
+        req.cookie_pairs()
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_canonical_header_is_read_in_place() {
+        let req = request(&[b"username=alice; theme=dark"]);
+        assert!(matches!(
+            req.cookie_value("username"),
+            Some(Cow::Borrowed("alice"))
+        ));
+        assert!(matches!(
+            req.cookie_value("theme"),
+            Some(Cow::Borrowed("dark"))
+        ));
+        assert_eq!(req.cookie_value("user"), None);
+        assert_eq!(req.cookie_value("alice"), None);
+        assert_eq!(
+            ours(&req),
+            [("username", "alice"), ("theme", "dark")].map(|(n, v)| (n.to_owned(), v.to_owned()))
+        );
+    }
+
+    #[test]
+    fn loose_headers_read_as_actix_web_reads_them() {
+        let cases: &[&[&[u8]]] = &[
+            &[b" a = 1 ;;b=\"2\"; c ; =x; d=\"\"; e=\"; f==3"],
+            &["\u{a0}a\u{3000}=\u{a0}\"1\"\u{a0}; \tb =\t2".as_bytes()],
+            &[b"a=1", b"a=2; b=3"],
+            &[b"n%61me=v%41l; name=second; %FF=x; y=%FE; z=%zz"],
+            &[b"a=1", b"b=\xff"],
+            &[b"q=\"a\"b\""],
+            &[],
+        ];
+        for fields in cases {
+            let req = request(fields);
+            assert_eq!(ours(&req), actix(&req), "{fields:?}");
+            for name in ["a", "b", "c", "d", "e", "f", "name", "y", "z", "q", "%FF"] {
+                assert_eq!(
+                    req.cookie_value(name).map(Cow::into_owned),
+                    req.cookie(name).map(|c| c.value().to_owned()),
+                    "{name} in {fields:?}"
+                );
+            }
+        }
+        // Spelled out, for the reader.
+        let req = request(&[b"n%61me=v%41l; name=second; y=%FE"]);
+        assert_eq!(req.cookie_value("name").as_deref(), Some("vAl"));
+        assert_eq!(req.cookie_value("y"), None);
+        assert_eq!(request(&[b"a=1", b"b=\xff"]).cookie_value("a"), None);
+    }
+
+    mod property {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Headers made of the bytes that matter to the parse: separators,
+        /// whitespace, quotes, escapes, a non-ASCII letter, an invalid byte.
+        fn field() -> impl Strategy<Value = Vec<u8>> {
+            let atoms = prop::sample::select(vec![
+                &b"a"[..],
+                b"b",
+                b"ab",
+                b"=",
+                b";",
+                b"; ",
+                b" ",
+                b"\t",
+                b"\"",
+                b"%",
+                b"%61",
+                b"%25",
+                b"%FF",
+                b"%2",
+                "\u{e9}".as_bytes(),
+                // Whitespace to `str::trim`, not to a byte-wise trim.
+                "\u{a0}".as_bytes(),
+                "\u{3000}".as_bytes(),
+                b"\xff",
+            ]);
+            prop::collection::vec(atoms, 0..12).prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #[test]
+            fn reads_what_actix_web_reads(fields in prop::collection::vec(field(), 0..3)) {
+                let fields: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+                let req = request(&fields);
+                prop_assert_eq!(ours(&req), actix(&req));
+                for name in ["a", "b", "ab", "\u{e9}", "a b", "%"] {
+                    prop_assert_eq!(
+                        req.cookie_value(name).map(Cow::into_owned),
+                        req.cookie(name).map(|c| c.value().to_owned()),
+                        "{}", name
+                    );
+                }
+            }
+        }
+    }
+}
