@@ -779,41 +779,35 @@ fn drop_duplicates(pairs: &mut Pairs<'_>, skip: &mut impl FnMut(&[u8], Diagnosti
 
 /// Whether `cookies` (actix-web's parse: percent-decoded when `decoded`,
 /// else raw) holds exactly the pairs of a canonical header this module wrote
-/// (`%` escaped as `%25`); compared in place, in one walk along the header,
-/// without allocating.
+/// (`%` escaped as `%25`); compared in place, in one walk along the header's
+/// bytes, without allocating.
 pub(crate) fn matches_canonical<'c>(
-    canonical: Option<&str>,
+    canonical: Option<&[u8]>,
     cookies: impl Iterator<Item = (&'c str, &'c str)>,
     decoded: bool,
 ) -> bool {
-    let same = |written: &str, read: &str| {
-        if decoded {
-            unescaped_eq(written, read)
-        } else {
-            written == read
-        }
-    };
     // The cookie crate may strip one pair of quotes around a value.
-    fn bare(v: &str) -> &str {
-        v.strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(v)
+    fn bare(v: &[u8]) -> &[u8] {
+        match v {
+            [b'"', inner @ .., b'"'] => inner,
+            _ => v,
+        }
     }
     let mut rest = canonical.unwrap_or_default();
     for (i, (name, value)) in cookies.enumerate() {
         // Pairs are separated by exactly "; ", and no name holds a '=' nor
         // any pair a ';' (neither is a token or a cookie-octet).
         if i > 0 {
-            let Some(r) = rest.strip_prefix("; ") else {
+            let [b';', b' ', r @ ..] = rest else {
                 return false;
             };
             rest = r;
         }
-        let Some((n, r)) = rest.split_once('=') else {
+        let Some([b'=', r @ ..]) = written(rest, name.as_bytes(), decoded) else {
             return false;
         };
-        let end = r.bytes().position(|b| b == b';').unwrap_or(r.len());
-        if !same(n, name) || !same(bare(&r[..end]), bare(value)) {
+        let end = r.iter().position(|&b| b == b';').unwrap_or(r.len());
+        if written(bare(&r[..end]), bare(value.as_bytes()), decoded) != Some(&[]) {
             return false;
         }
         rest = &r[end..];
@@ -821,32 +815,21 @@ pub(crate) fn matches_canonical<'c>(
     rest.is_empty()
 }
 
-/// `escaped` with each `%25` read as `%` equals `plain`.
-fn unescaped_eq(escaped: &str, plain: &str) -> bool {
-    let (e, p) = (escaped.as_bytes(), plain.as_bytes());
-    if !e.contains(&b'%') {
-        return e == p;
+/// What follows `plain` at the start of `header`, where the layer wrote it
+/// (each `%` as `%25` when `decoded`, else as it is); `None` when `header`
+/// does not start with it.
+fn written<'h>(mut header: &'h [u8], plain: &[u8], decoded: bool) -> Option<&'h [u8]> {
+    if !decoded || !plain.contains(&b'%') {
+        return header.strip_prefix(plain);
     }
-    // Every '%' of the canonical header is written "%25".
-    let (mut i, mut j) = (0, 0);
-    while i < e.len() {
-        let Some(&plain_byte) = p.get(j) else {
-            return false;
+    for &b in plain {
+        header = match (b, header) {
+            (b'%', [b'%', b'2', b'5', r @ ..]) => r,
+            (_, [c, r @ ..]) if *c == b && b != b'%' => r,
+            _ => return None,
         };
-        if e[i] == b'%' {
-            if e.get(i + 1..i + 3) != Some(b"25") || plain_byte != b'%' {
-                return false;
-            }
-            i += 3;
-        } else {
-            if e[i] != plain_byte {
-                return false;
-            }
-            i += 1;
-        }
-        j += 1;
     }
-    j == p.len()
+    Some(header)
 }
 
 fn push_escaped(out: &mut String, s: &str) {
@@ -983,7 +966,7 @@ mod tests {
 
     #[test]
     fn a_canonical_header_is_matched_against_decoded_cookies() {
-        let h = Some("a=1; b%2541=x%25y; q=\"v\"");
+        let h = Some(&b"a=1; b%2541=x%25y; q=\"v\""[..]);
         assert!(matches_canonical(
             h,
             [("a", "1"), ("b%41", "x%y"), ("q", "v")].into_iter(),
@@ -1007,7 +990,7 @@ mod tests {
         ));
         assert!(!matches_canonical(h, std::iter::empty(), true));
         assert!(!matches_canonical(
-            Some("a=1;b=2"),
+            Some(b"a=1;b=2"),
             [("a", "1"), ("b", "2")].into_iter(),
             true
         ));
@@ -1304,7 +1287,7 @@ mod tests {
     }
 
     #[test]
-    fn an_escaped_part_matches_only_its_exact_decoding() {
+    fn an_escaped_part_is_written_only_as_its_exact_decoding() {
         for (escaped, plain, same) in [
             ("x%25y", "x%y", true),
             ("%25%25", "%%", true),
@@ -1318,8 +1301,16 @@ mod tests {
             ("abc", "abd", false),
             ("", "", true),
         ] {
-            assert_eq!(unescaped_eq(escaped, plain), same, "{escaped} vs {plain}");
+            assert_eq!(
+                written(escaped.as_bytes(), plain.as_bytes(), true) == Some(&[]),
+                same,
+                "{escaped} vs {plain}"
+            );
         }
+        // What follows is handed back; raw, '%' is just a byte.
+        assert_eq!(written(b"x%25y=1", b"x%y", true), Some(&b"=1"[..]));
+        assert_eq!(written(b"x%25y=1", b"x%25y", false), Some(&b"=1"[..]));
+        assert_eq!(written(b"x%25y=1", b"x%y", false), None);
     }
 
     /// One field of a generated header: pairs from names and values that

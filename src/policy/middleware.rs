@@ -384,10 +384,7 @@ const LAYER_ORDER: &str = "the request's cookies were read before the cookie pol
 /// on every rewritten request, most of them a session cookie being opened.
 fn sees_accepted(req: &ServiceRequest, skipped: bool) -> bool {
     // The layer's own header: checked ASCII.
-    let header = req
-        .headers()
-        .get(COOKIE)
-        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok());
+    let header = req.headers().get(COOKIE).map(HeaderValue::as_bytes);
     // One parse, actix-web's, against the header: `Err` (not UTF-8) is a
     // mismatch too.
     let same = |cookies: Result<Ref<'_, Vec<Cookie<'static>>>, _>, decoded| {
