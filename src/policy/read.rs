@@ -19,7 +19,7 @@ use std::borrow::Cow;
 
 use actix_web::HttpMessage;
 use actix_web::http::header::{COOKIE, HeaderValue};
-use percent_encoding::percent_decode;
+use percent_encoding::percent_decode_str;
 
 /// Reads cookies from a request (`HttpRequest` or `ServiceRequest`) the way
 /// actix-web does, without its per-request parse, copies and cache.
@@ -78,19 +78,19 @@ impl<'h> Iterator for CookiePairs<'h> {
     }
 }
 
-/// A name or a value as cut from the header, before percent-decoding: UTF-8.
+/// A name or a value as cut from the header, before percent-decoding.
 #[derive(Debug, Clone, Copy)]
 struct Part<'h> {
-    bytes: &'h [u8],
+    text: &'h str,
     /// Whether it holds a `%`: only then is there anything to decode.
     escaped: bool,
 }
 
 impl<'h> Part<'h> {
-    fn new(bytes: &'h [u8]) -> Self {
+    fn new(text: &'h str) -> Self {
         Self {
-            bytes,
-            escaped: bytes.contains(&b'%'),
+            text,
+            escaped: text.as_bytes().contains(&b'%'),
         }
     }
 
@@ -98,18 +98,18 @@ impl<'h> Part<'h> {
     /// not UTF-8. Borrowed unless escaped.
     fn decode(self) -> Option<Cow<'h, str>> {
         if self.escaped {
-            percent_decode(self.bytes).decode_utf8().ok()
+            percent_decode_str(self.text).decode_utf8().ok()
         } else {
-            std::str::from_utf8(self.bytes).ok().map(Cow::Borrowed)
+            Some(Cow::Borrowed(self.text))
         }
     }
 
     /// Whether it decodes to `name`; without allocating.
     fn is(self, name: &str) -> bool {
         if self.escaped {
-            percent_decode(self.bytes).eq(name.bytes())
+            percent_decode_str(self.text).eq(name.bytes())
         } else {
-            self.bytes == name.as_bytes()
+            self.text == name
         }
     }
 }
@@ -145,26 +145,37 @@ static CLASS: [u8; 256] = {
 /// pair of quotes taken off the value. A field that is not UTF-8 makes
 /// actix-web read no cookie at all, so then there are none.
 ///
-/// One walk over the bytes finds the `;`, the first `=` and any `%` of a
-/// piece; only a piece with whitespace inside or at its end, a quote or a
-/// non-ASCII character is cut again the slow way ([`cut`]).
+/// Each field is checked as UTF-8 once. One walk over its bytes then finds
+/// the `;`, the first `=` and any `%` of a piece; only a piece with
+/// whitespace inside or at its end, a quote or a non-ASCII character is cut
+/// again the slow way ([`cut`]).
 #[derive(Debug, Clone)]
 struct RawPairs<'h> {
     /// What is left of the field being read; `None` between fields.
-    rest: Option<&'h [u8]>,
+    rest: Option<&'h str>,
     /// The fields after it.
     more: &'h [HeaderValue],
 }
 
+fn text(field: &HeaderValue) -> Option<&str> {
+    std::str::from_utf8(field.as_bytes()).ok()
+}
+
 impl<'h> RawPairs<'h> {
     fn new(fields: &'h [HeaderValue]) -> Self {
-        let text = |f: &HeaderValue| {
-            let b = f.as_bytes();
-            b.is_ascii() || std::str::from_utf8(b).is_ok()
-        };
-        Self {
+        const NONE: RawPairs<'_> = RawPairs {
             rest: None,
-            more: if fields.iter().all(text) { fields } else { &[] },
+            more: &[],
+        };
+        let Some((first, more)) = fields.split_first() else {
+            return NONE;
+        };
+        match text(first) {
+            Some(first) if more.iter().all(|f| text(f).is_some()) => Self {
+                rest: Some(first),
+                more,
+            },
+            _ => NONE,
         }
     }
 }
@@ -177,17 +188,27 @@ impl<'h> Iterator for RawPairs<'h> {
             let Some(rest) = self.rest else {
                 let (field, more) = self.more.split_first()?;
                 self.more = more;
-                self.rest = Some(field.as_bytes());
+                // Checked in `new`.
+                self.rest = text(field);
                 continue;
             };
             // The leading ASCII whitespace `str::trim` would take off.
-            let start = rest
+            let bytes = rest.as_bytes();
+            let start = bytes
                 .iter()
                 .position(|&b| !matches!(b, b' ' | b'\t'..=b'\r'))
-                .unwrap_or(rest.len());
+                .unwrap_or(bytes.len());
             let (mut end, mut eq) = (start, None);
             let (mut name_class, mut class) = (0, 0);
-            while let Some(&b) = rest.get(end) {
+            loop {
+                // Past the bytes that need nothing done, in a tight loop.
+                end += bytes[end..]
+                    .iter()
+                    .position(|&b| CLASS[usize::from(b)] != 0)
+                    .unwrap_or(bytes.len() - end);
+                let Some(&b) = bytes.get(end) else {
+                    break;
+                };
                 let c = CLASS[usize::from(b)];
                 if c == SEMICOLON {
                     break;
@@ -200,6 +221,7 @@ impl<'h> Iterator for RawPairs<'h> {
                 end += 1;
             }
             self.rest = rest.get(end + 1..);
+            // Cut at ASCII bytes (or the ends): character boundaries.
             if (name_class | class) & ODD != 0 {
                 match cut(&rest[start..end]) {
                     Some(pair) => return Some(pair),
@@ -213,11 +235,11 @@ impl<'h> Iterator for RawPairs<'h> {
                 continue;
             }
             let name = Part {
-                bytes: &rest[start..eq],
+                text: &rest[start..eq],
                 escaped: name_class & PERCENT != 0,
             };
             let value = Part {
-                bytes: &rest[eq + 1..end],
+                text: &rest[eq + 1..end],
                 escaped: class & PERCENT != 0,
             };
             return Some((name, value));
@@ -227,16 +249,16 @@ impl<'h> Iterator for RawPairs<'h> {
 
 /// A piece cut as the cookie crate cuts it: trimmed, split at its first
 /// `=`, both sides trimmed, one pair of quotes off the value and the value
-/// trimmed again. `piece` lies between two `;` of a UTF-8 field.
+/// trimmed again.
 #[cold]
-fn cut(piece: &[u8]) -> Option<(Part<'_>, Part<'_>)> {
-    let (name, value) = std::str::from_utf8(piece).ok()?.trim().split_once('=')?;
+fn cut(piece: &str) -> Option<(Part<'_>, Part<'_>)> {
+    let (name, value) = piece.trim().split_once('=')?;
     let name = name.trim();
     if name.is_empty() {
         return None;
     }
     let value = trim_quotes(value.trim()).trim();
-    Some((Part::new(name.as_bytes()), Part::new(value.as_bytes())))
+    Some((Part::new(name), Part::new(value)))
 }
 
 /// One pair of surrounding quotes off, as the cookie crate's parse does.
