@@ -3,9 +3,12 @@
 //! figures are not. `scripts/bench-instructions.sh` runs it.
 //!
 //! `instructions SCENARIO SERVER N` serves N requests of SCENARIO (profile,
-//! login, cookies20, private) through SERVER (policy, baseline, or noop: the
-//! baseline behind a middleware that does nothing, what any layer costs in
-//! actix-web before it does any work) in process.
+//! login, cookies20, private) through SERVER in process: policy (the
+//! server's app), baseline, layer (the baseline's handlers behind the
+//! policy layer: what the layer costs on its own, around the same handlers;
+//! not for private, whose cookie the layer would open before the baseline's
+//! handler does) or noop (the baseline behind a middleware that does
+//! nothing: what any layer costs in actix-web before it does any work).
 //! Running it for N and 2N and subtracting cancels the set-up cost.
 
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use std::time::SystemTime;
 use actix_web::http::header::COOKIE;
 use actix_web::test::{TestRequest, call_service, init_service};
 use cookie_policy::policy::protect::unix_seconds;
-use cookie_policy::policy::{KeyRing, Protection};
+use cookie_policy::policy::{CookiePolicyLayer, KeyRing, Protection};
 use cookie_policy::settings::{Profile, Settings};
 
 #[path = "../examples/baseline.rs"]
@@ -63,14 +66,21 @@ fn main() {
     rt.block_on(async {
         let mut ok = 0usize;
         if server == "policy" {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-            let figment = Settings::file_figment(&dir, Profile::Development)
-                .expect("config folder")
-                .merge(("keys.current", KEY));
-            let policy = Settings::from_figment(figment, Profile::Development)
-                .expect("config")
-                .cookies;
-            let app = init_service(cookie_policy::startup::app(Arc::new(policy))).await;
+            let app = init_service(cookie_policy::startup::app(Arc::new(dev_policy()))).await;
+            for _ in 0..n {
+                ok += usize::from(call_service(&app, request()).await.status().is_success());
+            }
+        } else if server == "layer" {
+            // The layer alone: the baseline's own handlers (actix-web's
+            // `req.cookie`, hand-built cookies) behind it.
+            assert!(
+                scenario != "private",
+                "the layer opens the cookie the baseline's handler opens"
+            );
+            let app = init_service(
+                baseline::baseline_app(Arc::new(keys)).wrap(CookiePolicyLayer::new(dev_policy())),
+            )
+            .await;
             for _ in 0..n {
                 ok += usize::from(call_service(&app, request()).await.status().is_success());
             }
@@ -87,10 +97,21 @@ fn main() {
                 ok += usize::from(call_service(&app, request()).await.status().is_success());
             }
         } else {
-            panic!("unknown server {server}: policy, baseline or noop");
+            panic!("unknown server {server}: policy, layer, baseline or noop");
         }
         assert_eq!(ok, n, "every request succeeds");
     });
+}
+
+/// The server's policy: the development profile of `config/`, with `KEY`.
+fn dev_policy() -> cookie_policy::policy::CookiePolicy {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let figment = Settings::file_figment(&dir, Profile::Development)
+        .expect("config folder")
+        .merge(("keys.current", KEY));
+    Settings::from_figment(figment, Profile::Development)
+        .expect("config")
+        .cookies
 }
 
 /// A middleware that passes every request through unchanged, built the way
