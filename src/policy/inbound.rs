@@ -803,6 +803,11 @@ pub(crate) fn matches_canonical<'c>(
             };
             rest = r;
         }
+        // A name read with a '=' (decoded from `%3D`) is no name this
+        // module writes; compared as a prefix, it would run past the '='.
+        if name.contains('=') {
+            return false;
+        }
         let Some([b'=', r @ ..]) = written(rest, name.as_bytes(), decoded) else {
             return false;
         };
@@ -992,6 +997,17 @@ mod tests {
         assert!(!matches_canonical(
             Some(b"a=1;b=2"),
             [("a", "1"), ("b", "2")].into_iter(),
+            true
+        ));
+        // A decoded name holding '=' or "; " is not one the header wrote.
+        assert!(!matches_canonical(
+            Some(b"a=b=c"),
+            [("a=b", "c")].into_iter(),
+            true
+        ));
+        assert!(!matches_canonical(
+            Some(b"a=1; b=2"),
+            [("a=1; b", "2")].into_iter(),
             true
         ));
         assert!(matches_canonical(None, std::iter::empty(), true));
