@@ -1,7 +1,8 @@
 //! What the policy layer costs, in process: one request through the app
 //! factory with the layer and through the hand-written baseline without it,
-//! inbound parsing by header size, the outbound check of one Set-Cookie, and
-//! sign, verify, encrypt and decrypt of one cookie.
+//! inbound parsing by header size, one cookie read in place
+//! (`req.cookie_value`) and by actix-web (`req.cookie`), the outbound check
+//! of one Set-Cookie, and sign, verify, encrypt and decrypt of one cookie.
 //!
 //! `cargo bench --bench policy`; compare `request/*/policy` with
 //! `request/*/baseline` from the same run.
@@ -13,9 +14,11 @@ use std::time::SystemTime;
 use actix_web::http::header::{COOKIE, HeaderMap, HeaderValue};
 use actix_web::test::{TestRequest, call_service, init_service};
 use cookie_policy::policy::protect::unix_seconds;
-use cookie_policy::policy::{CookiePolicy, KeyRing, Protection, SetCookie, inbound};
+use cookie_policy::policy::{
+    CookiePolicy, KeyRing, Protection, RequestCookieExt, SetCookie, inbound,
+};
 use cookie_policy::settings::{Profile, Settings};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "../examples/baseline.rs"]
 #[allow(dead_code)]
@@ -107,6 +110,42 @@ fn inbound_parsing(c: &mut Criterion) {
     group.finish();
 }
 
+/// One read of `username` from a fresh request (actix-web caches its parse
+/// on the request): in place, and through actix-web's parse. The request
+/// is built, and dropped, outside the timing.
+fn reads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("read");
+    let twenty = format!("{}; username=alice", twenty_cookies());
+    for (label, header) in [("1 pair", "username=alice"), ("21 pairs", twenty.as_str())] {
+        let request = || {
+            TestRequest::default()
+                .insert_header((COOKIE, header))
+                .to_http_request()
+        };
+        group.bench_function(BenchmarkId::new("cookie_value", label), |b| {
+            b.iter_batched(
+                request,
+                |req| {
+                    let found = req.cookie_value(black_box("username")).is_some();
+                    (black_box(found), req)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        group.bench_function(BenchmarkId::new("actix_cookie", label), |b| {
+            b.iter_batched(
+                request,
+                |req| {
+                    let found = req.cookie(black_box("username")).is_some();
+                    (black_box(found), req)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn outbound_check(c: &mut Criterion) {
     let policy = dev_policy();
     let now = SystemTime::now();
@@ -179,6 +218,7 @@ criterion_group!(
     benches,
     requests,
     inbound_parsing,
+    reads,
     outbound_check,
     protection
 );
