@@ -17,14 +17,14 @@ use std::time::SystemTime;
 use actix_web::http::header::COOKIE;
 use actix_web::test::{TestRequest, call_service, init_service};
 use cookie_policy::policy::protect::unix_seconds;
-use cookie_policy::policy::{CookiePolicyLayer, KeyRing, Protection};
-use cookie_policy::settings::{Profile, Settings};
+use cookie_policy::policy::{CookiePolicyLayer, Protection};
 
 #[path = "../examples/baseline.rs"]
 #[allow(dead_code)]
 mod baseline;
+mod common;
 
-const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+use common::{dev_policy, keys};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -34,7 +34,7 @@ fn main() {
         return;
     };
     let n: usize = n.parse().expect("N is a number");
-    let keys = KeyRing::from_base64(KEY, &[]).expect("valid key");
+    let keys = keys();
     let session = format!(
         "session={}",
         keys.protect(
@@ -101,17 +101,6 @@ fn main() {
         }
         assert_eq!(ok, n, "every request succeeds");
     });
-}
-
-/// The server's policy: the development profile of `config/`, with `KEY`.
-fn dev_policy() -> cookie_policy::policy::CookiePolicy {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let figment = Settings::file_figment(&dir, Profile::Development)
-        .expect("config folder")
-        .merge(("keys.current", KEY));
-    Settings::from_figment(figment, Profile::Development)
-        .expect("config")
-        .cookies
 }
 
 /// A middleware that passes every request through unchanged, built the way
