@@ -340,6 +340,14 @@ mod tests {
             &[b"n%61me=v%41l; name=second; %FF=x; y=%FE; z=%zz"],
             &[b"a=1", b"b=\xff"],
             &[b"q=\"a\"b\""],
+            // What the property test shrank five wrong scans to: an empty
+            // name behind a tab or U+00A0, a quote before '=' with a field
+            // that is not UTF-8, an escaped name, a bare '='.
+            &[b"\t="],
+            &["\u{a0}=".as_bytes()],
+            &[b"\"=", b"\xff"],
+            &[b"%61=a"],
+            &[b"=a"],
             &[],
         ];
         for fields in cases {
