@@ -4,8 +4,9 @@
 //!
 //! Why by hand: actix-web's `cookies()` parses every pair into an owned
 //! `Cookie`, collects them in a `Vec` and caches that in the request's
-//! extensions, and `cookie(name)` then clones the one asked for: three
-//! allocations or more for one read. Behind [`CookiePolicyLayer`] the header
+//! extensions, and `cookie(name)` then clones the one asked for: four
+//! allocations for one cookie (the list, the copy of the pair, the box of
+//! the cache, the clone). Behind [`CookiePolicyLayer`] the header
 //! is already checked, so a read is a scan that allocates only to decode a
 //! `%` escape. The scan follows actix-web 4's parse step by step (split on
 //! `;`, trim, the first `=`, one pair of quotes, percent-decoding, a pair
@@ -167,6 +168,7 @@ struct RawPairs<'h> {
     more: &'h [HeaderValue],
 }
 
+/// A field as text, or `None` when it is not UTF-8.
 fn text(field: &HeaderValue) -> Option<&str> {
     std::str::from_utf8(field.as_bytes()).ok()
 }
