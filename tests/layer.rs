@@ -418,6 +418,62 @@ async fn cookies_read_before_the_layer_fail_closed_instead_of_reaching_the_app()
     assert_eq!(body_text(res).await, "None");
 }
 
+/// The layer finds out whether a middleware outside it parsed the cookies
+/// without parsing them itself: whatever it asks, the app's own reads then
+/// parse the layer's header, and a cache filled before the layer that holds
+/// exactly what the layer accepted is let through.
+#[actix_web::test]
+async fn the_layer_order_check_leaves_the_app_a_fresh_parse_and_lets_a_matching_cache_by() {
+    use actix_web::dev::Service as _;
+    async fn read(req: actix_web::HttpRequest) -> HttpResponse {
+        let list = |cs: Vec<actix_web::cookie::Cookie<'static>>| {
+            cs.iter()
+                .map(|c| format!("{}={}", c.name(), c.value()))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let decoded = req.cookies().map(|cs| cs.clone()).unwrap_or_default();
+        let raw = req.cookies_raw().map(|cs| cs.clone()).unwrap_or_default();
+        HttpResponse::Ok().body(format!("{} | {}", list(decoded), list(raw)))
+    }
+    // `b` (no `=`) is skipped, so the layer rewrites the header; it takes
+    // `%41` as it is, and writes it so that actix-web's decoded read agrees.
+    let req = |cookie: &'static str| {
+        TestRequest::get()
+            .uri("/")
+            .insert_header(("cookie", cookie))
+            .to_request()
+    };
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .route("/", web::get().to(read)),
+    )
+    .await;
+    let res = call_service(&app, req("a=1; b; c=%41")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, "a=1,c=%41 | a=1,c=%2541");
+
+    // Wrong order, but the cache filled from the client's header holds the
+    // same pairs as the layer's: actix-web skips `b` too.
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .wrap_fn(|req, srv| {
+                let _ = req.cookies();
+                srv.call(req)
+            })
+            .route("/", web::get().to(read)),
+    )
+    .await;
+    let res = call_service(&app, req("a=1; b; c=2")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, "a=1,c=2 | a=1,c=2");
+    // The same wrong order: the cache decoded `%41`, the layer did not.
+    let res = call_service(&app, req("a=1; b; c=%41")).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
 #[actix_web::test]
 async fn raw_cookies_read_before_the_layer_fail_closed_too() {
     use actix_web::dev::Service as _;

@@ -18,6 +18,7 @@ use actix_web::dev::{
 };
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, ResponseError};
 
 use super::error::{CookieError, ErrorBody};
@@ -175,6 +176,10 @@ fn hand_over(
     diagnostics: Vec<Diagnostic>,
 ) -> Result<ServiceRequest, Box<ServiceResponse>> {
     if let Some(header) = header {
+        // actix-web caches the first parse of the cookies: if a middleware
+        // outside this one read them, the app would see the unchecked ones.
+        // Fail closed rather than let that by.
+        let cached = cached_parses(&mut req, !diagnostics.is_empty());
         let headers = req.headers_mut();
         match header {
             // `insert` replaces every field at once.
@@ -185,10 +190,7 @@ fn hand_over(
                 headers.remove(COOKIE);
             }
         }
-        // actix-web caches the first parse of the cookies: if a middleware
-        // outside this one read them, the app would see the unchecked ones.
-        // Fail closed rather than let that by.
-        if !sees_accepted(&req, !diagnostics.is_empty()) {
+        if !sees_accepted(&req, cached) {
             log::error!("{LAYER_ORDER}");
             let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
             let res = req.into_response(body.respond(StatusCode::INTERNAL_SERVER_ERROR));
@@ -368,32 +370,63 @@ fn finish_unusual<B>(
 
 const LAYER_ORDER: &str = "the request's cookies were read before the cookie policy middleware ran: wrap the App so that CookiePolicyLayer is outside every middleware that reads cookies (the last .wrap)";
 
+/// Which of actix-web's cookie caches a middleware outside the layer filled:
+/// `(cookies(), cookies_raw())`, the raw one asked only when `skipped` (see
+/// [`sees_accepted`]). Called before the layer writes its header.
+///
+/// Why a probe: the cached types are private to actix-web, so the only
+/// question it answers is `cookies()` itself, which fills the cache from the
+/// header when there is none: a parse of every pair, about 2,000
+/// instructions, on every request the layer rewrites. One input makes it
+/// fill nothing: a `Cookie` header that is not UTF-8 is an error, returned
+/// before the cache is written (actix-web 4.18, `HttpRequest::cookies`). So
+/// the probe puts such a header in for the moment it asks: an `Ok` can only
+/// be a cache that was there before. Should a later actix-web cache
+/// something on that input, the probe reads as a cache, whose comparison
+/// with the layer's header then fails closed: never a silent empty read.
+fn cached_parses(req: &mut ServiceRequest, skipped: bool) -> (bool, bool) {
+    // A static buffer: no allocation. `\xff` is a valid header byte
+    // (obs-text), never UTF-8.
+    match HeaderValue::from_maybe_shared(Bytes::from_static(b"\xff")) {
+        Ok(probe) => {
+            req.headers_mut().insert(COOKIE, probe);
+        }
+        // Cannot happen; if it did, assume both caches and compare them.
+        Err(_) => return (true, skipped),
+    }
+    let request = req.request();
+    (
+        request.cookies().is_ok(),
+        skipped && request.cookies_raw().is_ok(),
+    )
+}
+
 /// Whether the cookies the app will read are exactly those of the header
-/// the layer wrote, through actix-web's cached parses: `cookies()`
-/// (percent-decoded) always, and `cookies_raw()` when `skipped` (the layer
-/// did not accept every pair). Each is the cache a middleware outside the
-/// layer may have filled from the client's header, or else a fresh parse of
-/// the layer's, which the app's own read then reuses.
+/// the layer wrote, through actix-web's caches that [`cached_parses`] found:
+/// `cookies()` (percent-decoded) and `cookies_raw()` (asked only when the
+/// layer did not accept every pair). A cache that does not exist is filled
+/// later from the layer's header, by the app's own read.
 ///
 /// Why the raw cache is checked only when a pair was skipped: a raw parse
 /// decodes nothing, so when the layer accepted every pair, a stale raw
 /// cache holds only those pairs as they came (a protected value still
 /// sealed, a prefixed name as sent), never one the layer refused. The
 /// decoded cache is another matter: `%5F%5FHost-x`, accepted as that exact
-/// name, decodes to `__Host-x`. Checking the raw cache costs a second parse
-/// on every rewritten request, most of them a session cookie being opened.
-fn sees_accepted(req: &ServiceRequest, skipped: bool) -> bool {
+/// name, decodes to `__Host-x`.
+fn sees_accepted(req: &ServiceRequest, (decoded, raw): (bool, bool)) -> bool {
+    if !decoded && !raw {
+        return true;
+    }
     // The layer's own header: checked ASCII.
     let header = req.headers().get(COOKIE).map(HeaderValue::as_bytes);
-    // One parse, actix-web's, against the header: `Err` (not UTF-8) is a
-    // mismatch too.
+    // The cache against the header: `Err` (not UTF-8) is a mismatch too.
     let same = |cookies: Result<Ref<'_, Vec<Cookie<'static>>>, _>, decoded| {
         cookies.is_ok_and(|cs| {
             inbound::matches_canonical(header, cs.iter().map(|c| (c.name(), c.value())), decoded)
         })
     };
     let request = req.request();
-    same(request.cookies(), true) && (!skipped || same(request.cookies_raw(), false))
+    (!decoded || same(request.cookies(), true)) && (!raw || same(request.cookies_raw(), false))
 }
 
 /// Skipped pairs at debug level; possible tossing attempts at warn.
