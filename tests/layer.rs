@@ -474,6 +474,47 @@ async fn the_layer_order_check_leaves_the_app_a_fresh_parse_and_lets_a_matching_
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
+/// The check caches no parse of its own: a middleware inside the layer
+/// that changes the header again is read as it left it, by both of
+/// actix-web's reads (the layer asked both caches: it skipped a pair).
+#[actix_web::test]
+async fn the_layer_order_check_caches_no_parse_of_its_own() {
+    use actix_web::middleware::{Next, from_fn};
+    async fn read(req: actix_web::HttpRequest) -> HttpResponse {
+        let list = |cs: &[actix_web::cookie::Cookie<'static>]| {
+            cs.iter()
+                .map(|c| format!("{}={}", c.name(), c.value()))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let decoded = req.cookies().map(|cs| list(&cs)).unwrap_or_default();
+        let raw = req.cookies_raw().map(|cs| list(&cs)).unwrap_or_default();
+        HttpResponse::Ok().body(format!("{decoded} | {raw}"))
+    }
+    let app = init_service(
+        App::new()
+            .wrap(from_fn(
+                |mut req: actix_web::dev::ServiceRequest, next: Next<_>| async move {
+                    req.headers_mut().insert(
+                        actix_web::http::header::COOKIE,
+                        actix_web::http::header::HeaderValue::from_static("z=9"),
+                    );
+                    next.call(req).await
+                },
+            ))
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .route("/", web::get().to(read)),
+    )
+    .await;
+    let req = TestRequest::get()
+        .uri("/")
+        .insert_header(("cookie", "a=1; b"))
+        .to_request();
+    let res = call_service(&app, req).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, "z=9 | z=9");
+}
+
 #[actix_web::test]
 async fn raw_cookies_read_before_the_layer_fail_closed_too() {
     use actix_web::dev::Service as _;

@@ -395,10 +395,11 @@ fn cached_parses(req: &mut ServiceRequest, skipped: bool) -> (bool, bool) {
         Err(_) => return (true, skipped),
     }
     let request = req.request();
-    (
-        request.cookies().is_ok(),
-        skipped && request.cookies_raw().is_ok(),
-    )
+    // One at a time: an `Ok` holds a borrow of the extensions, which a
+    // second call that writes its cache would collide with (a panic).
+    let decoded = request.cookies().is_ok();
+    let raw = skipped && request.cookies_raw().is_ok();
+    (decoded, raw)
 }
 
 /// Whether the cookies the app will read are exactly those of the header

@@ -20,8 +20,8 @@
 //! One difference is by design: actix-web answers from its first parse,
 //! cached, even if the header changed after it; these read the header as it
 //! is now. Behind the layer the two agree: when the layer changes the
-//! header, it checks that no earlier parse is cached (500
-//! `policy_layer_order` otherwise).
+//! header, it checks that a parse cached before it, if any, holds exactly
+//! the cookies of its header (500 `policy_layer_order` otherwise).
 //!
 //! [`CookiePolicyLayer`]: super::CookiePolicyLayer
 
