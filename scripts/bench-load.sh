@@ -57,6 +57,8 @@
 #                     not of a whole run (use --soak for growth); server
 #                     logs kept on failure are the last processes'
 #                                                          [RESTART=1]
+#   SCENARIOS="..."   which scenarios, in order, out of profile, login and
+#                     private                    [SCENARIOS="profile login private"]
 #   PIN=0             do not pin the Rust servers to CPU 0 and wrk to CPU 1
 #   -h, --help        print this help
 #
@@ -103,6 +105,7 @@ SOAK_N=1000000
 SOAK_CAP=120
 SOAK_SCENARIO=${SOAK_SCENARIO:-profile}
 BUILD=1
+read -r -a SCENARIOS <<<"${SCENARIOS:-profile login private}"
 
 usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; }
 log() { printf '%s\n' "$*" >&2; }
@@ -157,6 +160,13 @@ fi
 ((ROUNDS >= 1 && DURATION >= 1 && THREADS >= 1 && WORKERS >= 1 && SOAK_N >= 1)) ||
     die "ROUNDS, DURATION, THREADS, WORKERS and the soak size must be at least 1"
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
+((${#SCENARIOS[@]})) || die "SCENARIOS is empty"
+for sc in "${SCENARIOS[@]}"; do
+    case $sc in
+    profile | login | private) ;;
+    *) die "unknown scenario '$sc' in SCENARIOS (profile, login, private)" ;;
+    esac
+done
 
 # ---------------------------------------------------------------- cleanup
 
@@ -496,7 +506,6 @@ log "  GET /cookies (Cookie: session=${SESSION:0:16}...): both answer $want"
 declare -A PATH_OF=([profile]=/profile [login]=/login [private]=/cookies)
 declare -A COOKIE_OF=([profile]="username=alice" [login]="" [private]="session=$SESSION")
 declare -A RES=()
-SCENARIOS=(profile login private)
 port_of() { case $1 in cp) echo "$CP_PORT" ;; base) echo "$BASE_PORT" ;; fa) echo "$FA_PORT" ;; esac; }
 ((TOGETHER)) && ((PIN == 0 || $(nproc) < 2)) && die "--together needs PIN=1 and two CPUs"
 has_fa() { ((FASTAPI)) && [[ $1 != private ]]; }
