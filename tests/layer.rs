@@ -17,6 +17,49 @@ fn policy(toml_src: &str) -> CookiePolicy {
         .expect("valid test policy")
 }
 
+/// The wrong order: a middleware outside the layer (default policy) reads
+/// the cookies first with `read_first` (`cookies()` or `cookies_raw()`),
+/// filling actix-web's cache from the client's header; `handler` serves `/`.
+async fn read_before_the_layer<H, Args>(
+    read_first: fn(&actix_web::dev::ServiceRequest),
+    handler: H,
+) -> impl actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+    Error = actix_web::Error,
+>
+where
+    H: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    H::Output: actix_web::Responder + 'static,
+{
+    use actix_web::dev::Service as _;
+    init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+            .wrap_fn(move |req, srv| {
+                read_first(&req);
+                srv.call(req)
+            })
+            .route("/", web::get().to(handler)),
+    )
+    .await
+}
+
+/// A handler answering with what actix-web's two cached reads give the app,
+/// decoded then raw: `a=1,c=2 | a=1,c=2`.
+async fn both_reads(req: actix_web::HttpRequest) -> HttpResponse {
+    let list = |cs: &[actix_web::cookie::Cookie<'static>]| {
+        cs.iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let decoded = req.cookies().map(|cs| list(&cs)).unwrap_or_default();
+    let raw = req.cookies_raw().map(|cs| list(&cs)).unwrap_or_default();
+    HttpResponse::Ok().body(format!("{decoded} | {raw}"))
+}
+
 /// An App with one route per hand-written cookie header, behind the layer.
 async fn get_with(
     policy: CookiePolicy,
@@ -371,7 +414,6 @@ async fn handlers_see_what_was_skipped_and_why() {
 
 #[actix_web::test]
 async fn cookies_read_before_the_layer_fail_closed_instead_of_reaching_the_app() {
-    use actix_web::dev::Service as _;
     use actix_web::middleware::from_fn;
     async fn read(req: actix_web::HttpRequest) -> HttpResponse {
         HttpResponse::Ok().body(format!(
@@ -380,14 +422,11 @@ async fn cookies_read_before_the_layer_fail_closed_instead_of_reaching_the_app()
         ))
     }
     // Wrong order: a middleware outside the layer reads the cookies first.
-    let app = init_service(
-        App::new()
-            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
-            .wrap_fn(|req, srv| {
-                let _ = req.cookies();
-                srv.call(req)
-            })
-            .route("/", web::get().to(read)),
+    let app = read_before_the_layer(
+        |req| {
+            let _ = req.cookies();
+        },
+        read,
     )
     .await;
     let req = || {
@@ -424,18 +463,6 @@ async fn cookies_read_before_the_layer_fail_closed_instead_of_reaching_the_app()
 /// exactly what the layer accepted is let through.
 #[actix_web::test]
 async fn the_layer_order_check_leaves_the_app_a_fresh_parse_and_lets_a_matching_cache_by() {
-    use actix_web::dev::Service as _;
-    async fn read(req: actix_web::HttpRequest) -> HttpResponse {
-        let list = |cs: Vec<actix_web::cookie::Cookie<'static>>| {
-            cs.iter()
-                .map(|c| format!("{}={}", c.name(), c.value()))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let decoded = req.cookies().map(|cs| cs.clone()).unwrap_or_default();
-        let raw = req.cookies_raw().map(|cs| cs.clone()).unwrap_or_default();
-        HttpResponse::Ok().body(format!("{} | {}", list(decoded), list(raw)))
-    }
     // `b` (no `=`) is skipped, so the layer rewrites the header; it takes
     // `%41` as it is, and writes it so that actix-web's decoded read agrees.
     let req = |cookie: &'static str| {
@@ -447,7 +474,7 @@ async fn the_layer_order_check_leaves_the_app_a_fresh_parse_and_lets_a_matching_
     let app = init_service(
         App::new()
             .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
-            .route("/", web::get().to(read)),
+            .route("/", web::get().to(both_reads)),
     )
     .await;
     let res = call_service(&app, req("a=1; b; c=%41")).await;
@@ -456,14 +483,11 @@ async fn the_layer_order_check_leaves_the_app_a_fresh_parse_and_lets_a_matching_
 
     // Wrong order, but the cache filled from the client's header holds the
     // same pairs as the layer's: actix-web skips `b` too.
-    let app = init_service(
-        App::new()
-            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
-            .wrap_fn(|req, srv| {
-                let _ = req.cookies();
-                srv.call(req)
-            })
-            .route("/", web::get().to(read)),
+    let app = read_before_the_layer(
+        |req| {
+            let _ = req.cookies();
+        },
+        both_reads,
     )
     .await;
     let res = call_service(&app, req("a=1; b; c=2")).await;
@@ -480,17 +504,6 @@ async fn the_layer_order_check_leaves_the_app_a_fresh_parse_and_lets_a_matching_
 #[actix_web::test]
 async fn the_layer_order_check_caches_no_parse_of_its_own() {
     use actix_web::middleware::{Next, from_fn};
-    async fn read(req: actix_web::HttpRequest) -> HttpResponse {
-        let list = |cs: &[actix_web::cookie::Cookie<'static>]| {
-            cs.iter()
-                .map(|c| format!("{}={}", c.name(), c.value()))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let decoded = req.cookies().map(|cs| list(&cs)).unwrap_or_default();
-        let raw = req.cookies_raw().map(|cs| list(&cs)).unwrap_or_default();
-        HttpResponse::Ok().body(format!("{decoded} | {raw}"))
-    }
     let app = init_service(
         App::new()
             .wrap(from_fn(
@@ -503,7 +516,7 @@ async fn the_layer_order_check_caches_no_parse_of_its_own() {
                 },
             ))
             .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
-            .route("/", web::get().to(read)),
+            .route("/", web::get().to(both_reads)),
     )
     .await;
     let req = TestRequest::get()
@@ -517,7 +530,6 @@ async fn the_layer_order_check_caches_no_parse_of_its_own() {
 
 #[actix_web::test]
 async fn raw_cookies_read_before_the_layer_fail_closed_too() {
-    use actix_web::dev::Service as _;
     async fn read(req: actix_web::HttpRequest) -> HttpResponse {
         HttpResponse::Ok().body(format!(
             "{:?}",
@@ -532,14 +544,11 @@ async fn raw_cookies_read_before_the_layer_fail_closed_too() {
     };
     // Wrong order: `cookies_raw` (no percent-decoding) has its own cache,
     // filled from the header the client sent.
-    let app = init_service(
-        App::new()
-            .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
-            .wrap_fn(|req, srv| {
-                let _ = req.cookies_raw();
-                srv.call(req)
-            })
-            .route("/", web::get().to(read)),
+    let app = read_before_the_layer(
+        |req| {
+            let _ = req.cookies_raw();
+        },
+        read,
     )
     .await;
     let res = call_service(&app, req()).await;
