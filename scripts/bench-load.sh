@@ -161,11 +161,14 @@ fi
     die "ROUNDS, DURATION, THREADS, WORKERS and the soak size must be at least 1"
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS must be at least THREADS"
 ((${#SCENARIOS[@]})) || die "SCENARIOS is empty"
+declare -A SEEN_SCENARIO=()
 for sc in "${SCENARIOS[@]}"; do
     case $sc in
     profile | login | private) ;;
     *) die "unknown scenario '$sc' in SCENARIOS (profile, login, private)" ;;
     esac
+    [[ -z ${SEEN_SCENARIO[$sc]:-} ]] || die "scenario '$sc' is named twice in SCENARIOS"
+    SEEN_SCENARIO[$sc]=1
 done
 
 # ---------------------------------------------------------------- cleanup

@@ -47,7 +47,7 @@ where
 }
 
 /// A handler answering with what actix-web's two cached reads give the app,
-/// decoded then raw: `a=1,c=2 | a=1,c=2`.
+/// decoded then raw: `a=1,c=2 | a=1,c=2` (an error as `Err(..)`).
 async fn both_reads(req: actix_web::HttpRequest) -> HttpResponse {
     let list = |cs: &[actix_web::cookie::Cookie<'static>]| {
         cs.iter()
@@ -55,8 +55,12 @@ async fn both_reads(req: actix_web::HttpRequest) -> HttpResponse {
             .collect::<Vec<_>>()
             .join(",")
     };
-    let decoded = req.cookies().map(|cs| list(&cs)).unwrap_or_default();
-    let raw = req.cookies_raw().map(|cs| list(&cs)).unwrap_or_default();
+    let decoded = req
+        .cookies()
+        .map_or_else(|e| format!("Err({e})"), |cs| list(&cs));
+    let raw = req
+        .cookies_raw()
+        .map_or_else(|e| format!("Err({e})"), |cs| list(&cs));
     HttpResponse::Ok().body(format!("{decoded} | {raw}"))
 }
 
@@ -480,6 +484,11 @@ async fn the_layer_order_check_leaves_the_app_a_fresh_parse_and_lets_a_matching_
     let res = call_service(&app, req("a=1; b; c=%41")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(body_text(res).await, "a=1,c=%41 | a=1,c=%2541");
+    // Every pair skipped: the layer removes the header; both reads are
+    // empty, not errors (no probe left behind).
+    let res = call_service(&app, req("b; c")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body_text(res).await, " | ");
 
     // Wrong order, but the cache filled from the client's header holds the
     // same pairs as the layer's: actix-web skips `b` too.
