@@ -10,12 +10,13 @@
 //! the same bytes.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use actix_web::http::header::{
     HeaderName, HeaderValue, InvalidHeaderValue, SET_COOKIE, TryIntoHeaderPair,
 };
 
-use super::{CookieAttributes, CookieError, CookiePolicy, outbound};
+use super::{CookieAttributes, CookieError, CookiePolicy, PolicyId, outbound};
 
 /// A cookie with the policy's attributes for its name, ready to be added to
 /// a response with `append_header`. Built by [`CookiePolicy::set_cookie`].
@@ -39,6 +40,7 @@ use super::{CookieAttributes, CookieError, CookiePolicy, outbound};
 pub struct PolicyCookie<'c> {
     name: Cow<'c, str>,
     value: Cow<'c, str>,
+    policy: &'c CookiePolicy,
     attrs: &'c CookieAttributes,
     max_age: Option<i64>,
     http_only: bool,
@@ -48,11 +50,13 @@ impl<'c> PolicyCookie<'c> {
     pub(crate) fn new(
         name: Cow<'c, str>,
         value: Cow<'c, str>,
+        policy: &'c CookiePolicy,
         attrs: &'c CookieAttributes,
     ) -> Self {
         Self {
             name,
             value,
+            policy,
             attrs,
             max_age: attrs.max_age.seconds().map(i64::from),
             http_only: attrs.http_only,
@@ -130,8 +134,108 @@ impl TryIntoHeaderPair for PolicyCookie<'_> {
     /// Never fails in practice: the name and value were checked against the
     /// cookie grammar, and the policy's attributes when it was loaded.
     fn try_into_pair(self) -> Result<(HeaderName, HeaderValue), Self::Error> {
-        Ok((SET_COOKIE, HeaderValue::try_from(self.to_header_string())?))
+        let header = self.to_header_string();
+        let plain = self.plain();
+        if let Some(sensitive) = plain {
+            remember(self.policy.id(), header.as_bytes(), sensitive);
+        }
+        let header = HeaderValue::try_from(header)?;
+        #[cfg(debug_assertions)]
+        if plain.is_some() {
+            // What the layer will take from the record is what it would
+            // have found by reading the header.
+            assert_eq!(plain, outbound::plain_as_written(self.policy, &header));
+        }
+        Ok((SET_COOKIE, header))
     }
+}
+
+impl PolicyCookie<'_> {
+    /// `Some(sensitive)` when the layer would send this cookie's header as
+    /// it is, without sealing or looking at the request: what
+    /// `outbound::plain_as_written` finds by reading the header, known here
+    /// from how it was built. The name and value passed R1 and R2 in
+    /// [`CookiePolicy::set_cookie`] and the attributes are the policy's own
+    /// text; what is left is the fast door's other conditions: no `%` (which
+    /// that door leaves to the general path), no `HttpOnly` the policy does
+    /// not write (it precedes the policy's text), not protected, no
+    /// `Domain`, no prefix, within the size (R3) and lifetime (R12) limits.
+    fn plain(&self) -> Option<bool> {
+        let a = self.attrs;
+        let plain = a.protection.is_none()
+            && a.domain.is_none()
+            && a.prefix.is_none()
+            // `HttpOnly` asked for here only if the policy writes it too.
+            && (a.http_only || !self.http_only)
+            && !self.name.starts_with("__")
+            && self.name.len() + self.value.len() <= outbound::MAX_NAME_VALUE_BYTES
+            && self
+                .max_age
+                .is_none_or(|s| s <= i64::from(super::MAX_LIFETIME_SECONDS))
+            && !self.name.as_bytes().contains(&b'%')
+            && !self.value.as_bytes().contains(&b'%');
+        plain.then_some(a.sensitive)
+    }
+}
+
+/// The last `Set-Cookie` header a [`PolicyCookie`] wrote on this thread,
+/// when the layer would send it as it is: the policy it was written under,
+/// its bytes and whether it is sensitive.
+///
+/// Why: the layer reads every `Set-Cookie` of a response before it is sent
+/// (`outbound::unchanged`), and would otherwise read back, byte by byte, a
+/// header `set_cookie` has just checked and written: look up the name's
+/// attributes again, check the value again, match the policy's text. One
+/// comparison with this record replaces that on the usual response that
+/// sets one cookie (`/login`).
+///
+/// Sound by content, not by address: the layer takes the record only for a
+/// header with the very same bytes under the very same policy ([`PolicyId`],
+/// never reused, where an address can be), and the same bytes under the
+/// same policy always read the same. A header written on another thread,
+/// too long for the record, or any other header is read as before.
+struct LastWritten {
+    policy: PolicyId,
+    sensitive: bool,
+    len: usize,
+    bytes: [u8; LAST_WRITTEN_BYTES],
+}
+
+/// Longer headers are not recorded; most are well under this.
+const LAST_WRITTEN_BYTES: usize = 256;
+
+thread_local! {
+    // Constant, with nothing to drop: no lazy set-up or destructor per
+    // access, and no access can find it destroyed.
+    static LAST_WRITTEN: RefCell<LastWritten> = const {
+        RefCell::new(LastWritten {
+            policy: PolicyId::NONE,
+            sensitive: false,
+            len: 0,
+            bytes: [0; LAST_WRITTEN_BYTES],
+        })
+    };
+}
+
+/// Records `header` as written under `policy`, when it fits.
+fn remember(policy: PolicyId, header: &[u8], sensitive: bool) {
+    LAST_WRITTEN.with_borrow_mut(|last| {
+        if let Some(slot) = last.bytes.get_mut(..header.len()) {
+            slot.copy_from_slice(header);
+            last.len = header.len();
+            last.policy = policy;
+            last.sensitive = sensitive;
+        }
+    });
+}
+
+/// `Some(sensitive)` when `header` is, byte for byte, the last header
+/// recorded on this thread under `policy`; `None` says nothing.
+pub(crate) fn written_last(policy: PolicyId, header: &[u8]) -> Option<bool> {
+    LAST_WRITTEN.with_borrow(|last| {
+        (last.policy == policy && last.bytes.get(..last.len) == Some(header))
+            .then_some(last.sensitive)
+    })
 }
 
 impl CookiePolicy {
@@ -153,7 +257,7 @@ impl CookiePolicy {
         outbound::check_value(&name, &value)?;
         let attrs = self.attributes(&name);
         let name = self.wire(name, attrs);
-        Ok(PolicyCookie::new(name, value, attrs))
+        Ok(PolicyCookie::new(name, value, self, attrs))
     }
 }
 
@@ -222,6 +326,104 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The header `cookie` is added as, and what the record says of it.
+    fn written(p: &CookiePolicy, cookie: PolicyCookie<'_>) -> (HeaderValue, Option<bool>) {
+        let (_, value) = cookie.try_into_pair().unwrap();
+        let recorded = written_last(p.id(), value.as_bytes());
+        (value, recorded)
+    }
+
+    #[test]
+    fn the_record_says_what_reading_the_header_would_whenever_it_fits() {
+        let configs = [
+            "",
+            "http_only = false",
+            "domain = \"example.com\"",
+            "max_age = 60\nsame_site = \"strict\"\npath = \"/app\"",
+            "same_site = \"none\"\npartitioned = true\npriority = \"high\"",
+            "[overrides.a]\nsensitive = true",
+            "[overrides.a]\nprotection = \"signed\"",
+            "[overrides.a]\nprefix = \"secure\"",
+        ];
+        let long = "v".repeat(LAST_WRITTEN_BYTES);
+        let too_long = i64::from(super::super::MAX_LIFETIME_SECONDS) + 1;
+        let cookies: [(&str, &str, Option<i64>, bool); 9] = [
+            ("a", "1", None, false),
+            ("a", "1", Some(3600), true),
+            ("a", "1", Some(-5), false),
+            ("a", "1", Some(too_long), false),
+            ("a", "\"q\"", None, false),
+            ("a", "%41", None, false),
+            ("a%", "1", None, false),
+            ("__a", "1", None, false),
+            ("a", &long, None, false),
+        ];
+        let mut recorded_some = 0;
+        for config in configs {
+            let p = policy(config);
+            for (name, value, max_age, http_only) in cookies {
+                let mut cookie = p.set_cookie(name, value).unwrap().http_only(http_only);
+                if let Some(s) = max_age {
+                    cookie = cookie.max_age(s);
+                }
+                let (header, recorded) = written(&p, cookie);
+                let read = outbound::plain_as_written(&p, &header);
+                let case = format!("{config:?}: {header:?}");
+                if header.len() > LAST_WRITTEN_BYTES {
+                    // Not recorded, though the layer passes it as it is.
+                    assert_eq!(recorded, None, "{case}");
+                    if config.is_empty() {
+                        assert_eq!(read, Some(false), "{case}");
+                    }
+                } else {
+                    assert_eq!(recorded, read, "{case}");
+                }
+                recorded_some += usize::from(recorded.is_some());
+            }
+        }
+        // Four cookies under each of the five configurations without a
+        // Domain, protection or prefix, less the `HttpOnly` the policy
+        // leaves off: every cookie the layer would pass that fits.
+        assert_eq!(recorded_some, 19);
+        let sensitive = policy("[overrides.a]\nsensitive = true");
+        let (_, recorded) = written(&sensitive, sensitive.set_cookie("a", "1").unwrap());
+        assert_eq!(recorded, Some(true));
+    }
+
+    #[test]
+    fn the_record_is_taken_only_for_the_same_bytes_under_the_same_policy() {
+        let p = CookiePolicy::default();
+        let (header, recorded) = written(&p, p.set_cookie("a", "1").unwrap());
+        assert_eq!(recorded, Some(false));
+        let bytes = header.as_bytes();
+        // A clone writes the same headers: the same policy.
+        assert_eq!(written_last(p.clone().id(), bytes), Some(false));
+        // Another policy, even an equal one, or this one given keys: no.
+        let other = CookiePolicy::default();
+        assert_eq!(p, other);
+        assert_eq!(written_last(other.id(), bytes), None);
+        let keyed = p
+            .clone()
+            .with_keys(crate::policy::KeyRing::ephemeral().unwrap());
+        assert_eq!(written_last(keyed.id(), bytes), None);
+        // Other bytes: one fewer, one more, one changed.
+        let mut longer = bytes.to_vec();
+        longer.push(b' ');
+        let mut changed = bytes.to_vec();
+        changed[0] = b'b';
+        for other_bytes in [&bytes[..bytes.len() - 1], &longer, &changed] {
+            assert_eq!(written_last(p.id(), other_bytes), None);
+        }
+        // The same bytes sent under a policy that writes a Domain: the
+        // layer reads them, and will add its Domain, where taking `p`'s
+        // record would send them as they are.
+        let with_domain = policy("domain = \"example.com\"");
+        let mut headers = HeaderMap::new();
+        headers.append(SET_COOKIE, header.clone());
+        assert_eq!(outbound::unchanged(&p, &headers), Some(false));
+        assert_eq!(outbound::unchanged(&with_domain, &headers), None);
     }
 
     #[test]

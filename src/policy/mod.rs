@@ -582,9 +582,14 @@ impl NameFilter {
 /// deserialize it directly from the `[cookies]` table (validation errors then
 /// surface as deserialization errors naming the key).
 /// [`CookiePolicy::default`] is the secure default policy.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "CookiePolicyConfig")]
 pub struct CookiePolicy {
+    /// Unique to this policy in the process (clones share it: they write
+    /// the same headers). Names the policy a header was written under,
+    /// where an address could be reused by the next policy
+    /// ([`builder`]'s record of the last header `set_cookie` wrote).
+    id: PolicyId,
     config: CookiePolicyConfig,
     defaults: CookieAttributes,
     // BTreeMaps: a handful of names, compared without hashing on every lookup.
@@ -603,6 +608,7 @@ impl Default for CookiePolicy {
         // The default configuration is valid by construction (tested below).
         let config = CookiePolicyConfig::default();
         Self {
+            id: PolicyId::next(),
             defaults: CookieAttributes::from_config(&config),
             overrides: BTreeMap::new(),
             declared: BTreeMap::new(),
@@ -611,6 +617,44 @@ impl Default for CookiePolicy {
             config,
         }
     }
+}
+
+/// Equal when they write and read the same cookies: the same configuration
+/// (with everything resolved from it) and the same keys, whatever their
+/// identities.
+impl PartialEq for CookiePolicy {
+    fn eq(&self, other: &Self) -> bool {
+        let Self {
+            id: _,
+            config,
+            defaults,
+            overrides,
+            declared,
+            names,
+            keys,
+        } = self;
+        *config == other.config
+            && *defaults == other.defaults
+            && *overrides == other.overrides
+            && *declared == other.declared
+            && *names == other.names
+            && *keys == other.keys
+    }
+}
+
+/// A number no other [`CookiePolicy`] built in this process has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PolicyId(u64);
+
+impl PolicyId {
+    /// A fresh identity. 64 bits do not wrap in the life of a process.
+    fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Matches no policy: what a record holds before anything was written.
+    pub(crate) const NONE: Self = Self(0);
 }
 
 impl TryFrom<CookiePolicyConfig> for CookiePolicy {
@@ -694,6 +738,7 @@ impl CookiePolicy {
             names.insert(name);
         }
         Ok(Self {
+            id: PolicyId::next(),
             config,
             defaults,
             overrides,
@@ -706,7 +751,14 @@ impl CookiePolicy {
     /// This policy with `keys` protecting and verifying its protected cookies.
     pub fn with_keys(mut self, keys: KeyRing) -> Self {
         self.keys = Some(std::sync::Arc::new(keys));
+        // Another policy now: what the old one wrote is not this one's.
+        self.id = PolicyId::next();
         self
+    }
+
+    /// The identity of this policy (and of its clones) in this process.
+    pub(crate) fn id(&self) -> PolicyId {
+        self.id
     }
 
     /// Whether `name` may be declared: `false` rules it out with one bit
