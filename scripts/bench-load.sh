@@ -513,6 +513,16 @@ port_of() { case $1 in cp) echo "$CP_PORT" ;; base) echo "$BASE_PORT" ;; fa) ech
 ((TOGETHER)) && ((PIN == 0 || $(nproc) < 2)) && die "--together needs PIN=1 and two CPUs"
 has_fa() { ((FASTAPI)) && [[ $1 != private ]]; }
 BAD=0
+# check_bad SERVER SCENARIO ROUND RESULT: warns (and marks the run) when
+# wrk saw non-2xx/3xx responses or socket errors, in either mode.
+check_bad() {
+    local bad
+    read -r _ _ _ _ bad <<<"$4"
+    if ((bad > 0)); then
+        BAD=1
+        log "  warning: $1 $2 round $3: $bad non-2xx/3xx responses or socket errors"
+    fi
+}
 
 for sc in "${SCENARIOS[@]}"; do
     servers=(cp base)
@@ -544,8 +554,10 @@ for sc in "${SCENARIOS[@]}"; do
             done
             wait "${job[cp]}" || die "wrk against cookie-policy failed (see above)"
             wait "${job[base]}" || die "wrk against the baseline failed (see above)"
-            RES[$sc,$r,cp]=$(cat "$WORK/res.cp")
-            RES[$sc,$r,base]=$(cat "$WORK/res.base")
+            for s in cp base; do
+                RES[$sc,$r,$s]=$(cat "$WORK/res.$s")
+                check_bad "$s" "$sc" "$r" "${RES[$sc,$r,$s]}"
+            done
             order=(together)
             has_fa "$sc" && order+=(fa)
         else
@@ -555,11 +567,7 @@ for sc in "${SCENARIOS[@]}"; do
             [[ $s == together ]] && continue
             res=$(run_wrk "$(port_of "$s")" "${PATH_OF[$sc]}" "${COOKIE_OF[$sc]}" "$DURATION")
             RES[$sc,$r,$s]=$res
-            read -r _ _ _ _ bad <<<"$res"
-            if ((bad > 0)); then
-                BAD=1
-                log "  warning: $s $sc round $r: $bad non-2xx/3xx responses or socket errors"
-            fi
+            check_bad "$s" "$sc" "$r" "$res"
         done
         RES[$sc,$r,first]=${order[0]}
     done
