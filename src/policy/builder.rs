@@ -5,9 +5,10 @@
 //! actix-web renders through `std::fmt` on every response; the layer then
 //! reads that header back. A [`PolicyCookie`] is written in one pass with
 //! plain string pushes into one allocation, in exactly the canonical form the
-//! layer would write, so the layer checks it and sends it as it is. It is the
-//! fast way to set a cookie on the path of every request; both ways send
-//! the same bytes.
+//! layer would write, so the layer checks it (or, for a plain cookie, takes
+//! the record `set_cookie` kept of it: [`LastWritten`]) and sends it as it
+//! is. It is the fast way to set a cookie on the path of every request; both
+//! ways send the same bytes.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -35,7 +36,7 @@ use super::{CookieAttributes, CookieError, CookiePolicy, PolicyId, outbound};
 /// );
 /// # Ok::<(), CookieError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a PolicyCookie does nothing until it is added to a response"]
 pub struct PolicyCookie<'c> {
     name: Cow<'c, str>,
@@ -44,6 +45,21 @@ pub struct PolicyCookie<'c> {
     attrs: &'c CookieAttributes,
     max_age: Option<i64>,
     http_only: bool,
+}
+
+/// The cookie and its attributes; the policy by its identity only, where a
+/// derived `Debug` would print the whole policy.
+impl std::fmt::Debug for PolicyCookie<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyCookie")
+            .field("name", &self.name)
+            .field("value", &self.value)
+            .field("policy", &self.policy.id())
+            .field("attrs", &self.attrs)
+            .field("max_age", &self.max_age)
+            .field("http_only", &self.http_only)
+            .finish()
+    }
 }
 
 impl<'c> PolicyCookie<'c> {
@@ -135,7 +151,12 @@ impl TryIntoHeaderPair for PolicyCookie<'_> {
     /// cookie grammar, and the policy's attributes when it was loaded.
     fn try_into_pair(self) -> Result<(HeaderName, HeaderValue), Self::Error> {
         let header = self.to_header_string();
-        let plain = self.plain();
+        // Only a header the record can hold is worth the questions.
+        let plain = if header.len() <= LAST_WRITTEN_BYTES {
+            self.plain()
+        } else {
+            None
+        };
         if let Some(sensitive) = plain {
             remember(self.policy.id(), header.as_bytes(), sensitive);
         }
@@ -159,7 +180,9 @@ impl PolicyCookie<'_> {
     /// text; what is left is the fast door's other conditions: no `%` (which
     /// that door leaves to the general path), no `HttpOnly` the policy does
     /// not write (it precedes the policy's text), not protected, no
-    /// `Domain`, no prefix, within the size (R3) and lifetime (R12) limits.
+    /// `Domain`, no prefix (nor a name starting `__`, which any prefix
+    /// does), within the lifetime limit (R12). Within the size limit (R3)
+    /// too, for a header the record can hold: asked only for those.
     fn plain(&self) -> Option<bool> {
         let a = self.attrs;
         let plain = a.protection.is_none()
@@ -168,7 +191,6 @@ impl PolicyCookie<'_> {
             // `HttpOnly` asked for here only if the policy writes it too.
             && (a.http_only || !self.http_only)
             && !self.name.starts_with("__")
-            && self.name.len() + self.value.len() <= outbound::MAX_NAME_VALUE_BYTES
             && self
                 .max_age
                 .is_none_or(|s| s <= i64::from(super::MAX_LIFETIME_SECONDS))
@@ -194,6 +216,10 @@ impl PolicyCookie<'_> {
 /// never reused, where an address can be), and the same bytes under the
 /// same policy always read the same. A header written on another thread,
 /// too long for the record, or any other header is read as before.
+///
+/// The record holds the last such header, value included, in the thread's
+/// memory until the next one replaces it: the same bytes the response
+/// itself holds until it is sent, for a cookie that is not protected.
 struct LastWritten {
     policy: PolicyId,
     sensitive: bool,
@@ -203,6 +229,10 @@ struct LastWritten {
 
 /// Longer headers are not recorded; most are well under this.
 const LAST_WRITTEN_BYTES: usize = 256;
+
+// A header the record can hold is within R3's size limit: `plain` need not
+// ask.
+const _: () = assert!(LAST_WRITTEN_BYTES <= outbound::MAX_NAME_VALUE_BYTES);
 
 thread_local! {
     // Constant, with nothing to drop: no lazy set-up or destructor per
@@ -218,8 +248,10 @@ thread_local! {
 }
 
 /// Records `header` as written under `policy`, when it fits.
+/// (`try_with`: on a thread whose storage is gone, nothing is recorded.)
 fn remember(policy: PolicyId, header: &[u8], sensitive: bool) {
-    LAST_WRITTEN.with_borrow_mut(|last| {
+    let _gone = LAST_WRITTEN.try_with(|last| {
+        let mut last = last.borrow_mut();
         if let Some(slot) = last.bytes.get_mut(..header.len()) {
             slot.copy_from_slice(header);
             last.len = header.len();
@@ -232,10 +264,14 @@ fn remember(policy: PolicyId, header: &[u8], sensitive: bool) {
 /// `Some(sensitive)` when `header` is, byte for byte, the last header
 /// recorded on this thread under `policy`; `None` says nothing.
 pub(crate) fn written_last(policy: PolicyId, header: &[u8]) -> Option<bool> {
-    LAST_WRITTEN.with_borrow(|last| {
-        (last.policy == policy && last.bytes.get(..last.len) == Some(header))
-            .then_some(last.sensitive)
-    })
+    LAST_WRITTEN
+        .try_with(|last| {
+            let last = last.borrow();
+            (last.policy == policy && last.bytes.get(..last.len) == Some(header))
+                .then_some(last.sensitive)
+        })
+        .ok()
+        .flatten()
 }
 
 impl CookiePolicy {
@@ -418,12 +454,43 @@ mod tests {
         }
         // The same bytes sent under a policy that writes a Domain: the
         // layer reads them, and will add its Domain, where taking `p`'s
-        // record would send them as they are.
+        // record would send them as they are. Both built from a
+        // configuration, as the server's are.
+        let p = policy("");
+        let (header, recorded) = written(&p, p.set_cookie("a", "1").unwrap());
+        assert_eq!(recorded, Some(false));
         let with_domain = policy("domain = \"example.com\"");
+        assert_eq!(written_last(with_domain.id(), header.as_bytes()), None);
         let mut headers = HeaderMap::new();
         headers.append(SET_COOKIE, header.clone());
         assert_eq!(outbound::unchanged(&p, &headers), Some(false));
         assert_eq!(outbound::unchanged(&with_domain, &headers), None);
+    }
+
+    #[test]
+    fn the_record_keeps_whole_headers_up_to_its_size_and_within_r12() {
+        let p = CookiePolicy::default();
+        // `a=` + value + the policy's attributes.
+        let attributes = p.set_cookie("a", "").unwrap().to_header_string().len() - 2;
+        let fits = "v".repeat(LAST_WRITTEN_BYTES - 2 - attributes);
+        let (header, recorded) = written(&p, p.set_cookie("a", fits.as_str()).unwrap());
+        assert_eq!(header.len(), LAST_WRITTEN_BYTES);
+        assert_eq!(recorded, Some(false));
+        // One byte more is not recorded, and leaves the record as it was:
+        // neither its first 256 bytes nor anything else is taken.
+        let over = format!("{fits}v");
+        let (longer, recorded) = written(&p, p.set_cookie("a", over.as_str()).unwrap());
+        assert_eq!(recorded, None);
+        let start = &longer.as_bytes()[..LAST_WRITTEN_BYTES];
+        assert_eq!(written_last(p.id(), start), None);
+        assert_eq!(written_last(p.id(), header.as_bytes()), Some(false));
+        // R12: 400 days is kept, a second more goes to the general path
+        // (which refuses it).
+        let limit = i64::from(super::super::MAX_LIFETIME_SECONDS);
+        let (_, recorded) = written(&p, p.set_cookie("a", "1").unwrap().max_age(limit));
+        assert_eq!(recorded, Some(false));
+        let (_, recorded) = written(&p, p.set_cookie("a", "1").unwrap().max_age(limit + 1));
+        assert_eq!(recorded, None);
     }
 
     #[test]

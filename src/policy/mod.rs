@@ -619,9 +619,11 @@ impl Default for CookiePolicy {
     }
 }
 
-/// Equal when they write and read the same cookies: the same configuration
-/// (with everything resolved from it) and the same keys, whatever their
-/// identities.
+/// Equal when built from the same configuration (with everything resolved
+/// from it), whatever their identities. Key rings are never compared by
+/// content (see `KeyRing`'s `PartialEq`), so two equal policies may still
+/// seal differently: one more reason the record of written headers goes by
+/// identity, never by `==`.
 impl PartialEq for CookiePolicy {
     fn eq(&self, other: &Self) -> bool {
         let Self {

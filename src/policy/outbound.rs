@@ -1241,7 +1241,9 @@ pub(crate) fn apply(
 }
 
 /// The usual response, read without changing anything: no `Set-Cookie`,
-/// or one that [`plain_as_written`] accepts. `Some(sensitive)` when
+/// or one that [`plain_as_written`] accepts (or, for a header
+/// `policy.set_cookie` has just written, its record says so:
+/// `builder::written_last`). `Some(sensitive)` when
 /// [`apply`] would leave the headers as they are with no error, so that
 /// the layer need not take the response apart for `apply`'s mutable
 /// borrow of the headers and its look-up of the host; `None` otherwise.
@@ -1392,6 +1394,7 @@ fn apply_general(
 mod tests {
     use super::*;
     use crate::policy::CookiePolicyConfig;
+    use actix_web::http::header::TryIntoHeaderPair;
 
     fn dev_policy() -> CookiePolicy {
         CookiePolicy::new(CookiePolicyConfig {
@@ -2006,6 +2009,8 @@ mod tests {
                 "1".to_owned(), String::new(), "\"q\"".to_owned(), "x%41".to_owned(),
                 // At R3's limit with the shortest name, over it with the others.
                 "v".repeat(MAX_NAME_VALUE_BYTES - 1),
+                // Headers about the size `set_cookie`'s record keeps.
+                "v".repeat(180), "v".repeat(220),
             ]),
             max_age in proptest::option::of(proptest::sample::select(
                 vec![0i64, -5, 60, 3600, 34_560_000, 34_560_001, i64::MAX],
@@ -2029,7 +2034,10 @@ mod tests {
             if let Some(s) = max_age {
                 built = built.max_age(s);
             }
-            let header = format!("{}{edit}", built.to_header_string());
+            // Through `try_into_pair`, as a handler adds it: unedited, the
+            // header is the one `set_cookie` recorded, if it recorded one.
+            let (_, written) = built.try_into_pair().unwrap();
+            let header = format!("{}{edit}", written.to_str().unwrap());
             let mut headers = HeaderMap::new();
             headers.append(SET_COOKIE, HeaderValue::from_str(&header).unwrap());
             let mut general_headers = headers.clone();
