@@ -626,6 +626,8 @@ impl Default for CookiePolicy {
 /// identity, never by `==`.
 impl PartialEq for CookiePolicy {
     fn eq(&self, other: &Self) -> bool {
+        // Taken apart field by field, so that a field added later cannot be
+        // left out of the comparison without the compiler saying so.
         let Self {
             id: _,
             config,
