@@ -235,8 +235,10 @@ const LAST_WRITTEN_BYTES: usize = 256;
 const _: () = assert!(LAST_WRITTEN_BYTES <= outbound::MAX_NAME_VALUE_BYTES);
 
 thread_local! {
-    // Constant, with nothing to drop: no lazy set-up or destructor per
-    // access, and no access can find it destroyed.
+    // Constant, with nothing to drop: no lazy set-up or destructor to
+    // register on access. Still read through `try_with`: on targets whose
+    // thread-locals are torn down with the thread, a late access gets an
+    // error, not a panic.
     static LAST_WRITTEN: RefCell<LastWritten> = const {
         RefCell::new(LastWritten {
             policy: PolicyId::NONE,
