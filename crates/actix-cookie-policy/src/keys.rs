@@ -1,0 +1,527 @@
+//! Protected cookies: signed (readable value, HMAC-SHA256 tag) or private
+//! (AES-256-GCM), both bound to the cookie's name and carrying their issue
+//! time, with a key ring for rotation.
+//!
+//! No primitive is hand-written: RustCrypto's `hmac`, `sha2`, `hkdf` and
+//! `aes-gcm` do the cryptography; this module only fixes the formats.
+//!
+//! - **signed**: `<value>.<issued-at>.<tag>`, where `issued-at` is Unix
+//!   seconds in decimal and `tag` is base64url of
+//!   HMAC-SHA256(k_sign, "cookie-policy/signed/v1" ‖ len(name) ‖ name ‖ issued-at ‖ value).
+//!   Unlike the `cookie` crate's signed jar, the MAC covers the name (a value
+//!   signed for one cookie does not verify as another) and the issue time (an
+//!   old value expires even if a client keeps it). The tag is compared in
+//!   constant time (`Mac::verify_slice`).
+//! - **private**: base64url(nonce ‖ AES-256-GCM(k_enc, nonce, issued-at ‖ value,
+//!   aad = "cookie-policy/private/v1" ‖ name)).
+//!
+//! Each configured key (at least 32 random bytes) is expanded with HKDF into
+//! one signing and one encryption key, so the two never share key material.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::config::Protection;
+
+/// The fewest bytes a key may have.
+const MIN_KEY_BYTES: usize = 32;
+const SIGNED_CONTEXT: &[u8] = b"cookie-policy/signed/v1";
+const PRIVATE_CONTEXT: &[u8] = b"cookie-policy/private/v1";
+const NONCE_BYTES: usize = 12;
+
+/// A key that cannot be used. The message names the key (`current`,
+/// `previous[1]`) and never contains key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{which}: {problem}")]
+pub struct KeyError {
+    which: String,
+    problem: String,
+}
+
+impl KeyError {
+    fn new(which: &str, problem: impl Into<String>) -> Self {
+        Self {
+            which: which.to_owned(),
+            problem: problem.into(),
+        }
+    }
+
+    /// Which key: `current`, `previous[<i>]`, or `random` for a key this
+    /// process failed to make.
+    pub fn which(&self) -> &str {
+        &self.which
+    }
+
+    /// What is wrong with it and what to do.
+    pub fn problem(&self) -> &str {
+        &self.problem
+    }
+}
+
+/// One key, expanded into a signing key and an encryption key.
+#[derive(Clone)]
+struct Key {
+    sign: Hmac<Sha256>,
+    enc: Aes256Gcm,
+}
+
+impl Key {
+    fn from_base64(which: &str, text: &str) -> Result<Self, KeyError> {
+        let text = text.trim();
+        let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
+            .iter()
+            .find_map(|engine| engine.decode(text).ok())
+            .ok_or_else(|| {
+                KeyError::new(
+                    which,
+                    "is not base64; generate a key with `cookie-policy keygen`",
+                )
+            })?;
+        Self::from_bytes(which, &bytes)
+    }
+
+    fn from_bytes(which: &str, master: &[u8]) -> Result<Self, KeyError> {
+        if master.len() < MIN_KEY_BYTES {
+            return Err(KeyError::new(
+                which,
+                format!(
+                    "is {} bytes; a key needs at least {MIN_KEY_BYTES} random bytes; generate one with `cookie-policy keygen`",
+                    master.len()
+                ),
+            ));
+        }
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(b"cookie-policy"), master);
+        let (mut sign, mut enc) = ([0u8; 32], [0u8; 32]);
+        // 32 bytes are far below HKDF-SHA256's limit of 8160, and both
+        // primitives take 32-byte keys: none of these can fail.
+        let failed = |_| KeyError::new(which, "cannot be expanded into cookie keys");
+        hk.expand(b"signing", &mut sign).map_err(failed)?;
+        hk.expand(b"encryption", &mut enc).map_err(failed)?;
+        Ok(Self {
+            sign: <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&sign)
+                .map_err(|_| KeyError::new(which, "is not a valid HMAC key"))?,
+            enc: Aes256Gcm::new_from_slice(&enc)
+                .map_err(|_| KeyError::new(which, "is not a valid AES-256 key"))?,
+        })
+    }
+
+    fn tag(&self, name: &str, issued_at: u64, value: &str) -> Hmac<Sha256> {
+        let mut mac = self.sign.clone();
+        mac.update(SIGNED_CONTEXT);
+        mac.update(&(name.len() as u64).to_be_bytes());
+        mac.update(name.as_bytes());
+        mac.update(&issued_at.to_be_bytes());
+        mac.update(value.as_bytes());
+        mac
+    }
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| KeyError::new("random", format!("no randomness available: {e}")))?;
+    Ok(bytes)
+}
+
+/// The keys of protected cookies: the current one protects and verifies;
+/// previous ones only verify, so that cookies issued before a rotation still
+/// read, and the layer re-issues them under the current key.
+///
+/// ```
+/// use actix_cookie_policy::KeyRing;
+///
+/// let key = KeyRing::generate_key()?; // what `cookie-policy keygen` prints
+/// let ring = KeyRing::from_base64(&key, &[] as &[&str])?;
+/// assert!(!ring.is_ephemeral());
+/// # Ok::<(), actix_cookie_policy::KeyError>(())
+/// ```
+#[derive(Clone)]
+pub struct KeyRing {
+    current: Key,
+    previous: Vec<Key>,
+    ephemeral: bool,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("KeyRing")
+            .field("previous", &self.previous.len())
+            .field("ephemeral", &self.ephemeral)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyRing {
+    /// A ring from base64 keys (standard or URL-safe, padded or not) of at
+    /// least 32 bytes: `current` protects, `previous` (newest first) only
+    /// verify. The error names the key that cannot be used.
+    pub fn from_base64(current: &str, previous: &[impl AsRef<str>]) -> Result<Self, KeyError> {
+        Ok(Self {
+            current: Key::from_base64("current", current)?,
+            previous: previous
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Key::from_base64(&format!("previous[{i}]"), p.as_ref()))
+                .collect::<Result<_, _>>()?,
+            ephemeral: false,
+        })
+    }
+
+    /// A ring with one random key that lives as long as the process, for
+    /// development and tests: cookies it protects do not survive a restart,
+    /// and two processes reject each other's. [`CookiePolicyLayer`] logs a
+    /// warning when it applies a policy with such a ring.
+    ///
+    /// [`CookiePolicyLayer`]: crate::CookiePolicyLayer
+    pub fn ephemeral() -> Result<Self, KeyError> {
+        Ok(Self {
+            current: Key::from_bytes("random", &random_bytes::<MIN_KEY_BYTES>()?)?,
+            previous: Vec::new(),
+            ephemeral: true,
+        })
+    }
+
+    /// A fresh random key, base64 encoded, for [`KeyRing::from_base64`]:
+    /// what `cookie-policy keygen` prints.
+    pub fn generate_key() -> Result<String, KeyError> {
+        Ok(STANDARD.encode(random_bytes::<MIN_KEY_BYTES>()?))
+    }
+
+    /// Whether this ring is [`KeyRing::ephemeral`].
+    pub fn is_ephemeral(&self) -> bool {
+        self.ephemeral
+    }
+
+    /// Protects `value` for the cookie `name` (its name on the wire),
+    /// issued at `issued_at` (Unix seconds). The layer does this for every
+    /// protected cookie on the way out; call it to make such a value by hand.
+    pub fn protect(
+        &self,
+        protection: Protection,
+        name: &str,
+        value: &str,
+        issued_at: u64,
+    ) -> String {
+        match protection {
+            Protection::Signed => {
+                let tag = self.current.tag(name, issued_at, value).finalize();
+                format!(
+                    "{value}.{issued_at}.{}",
+                    URL_SAFE_NO_PAD.encode(tag.into_bytes())
+                )
+            }
+            Protection::Private => {
+                // Without randomness a nonce could repeat, which breaks GCM:
+                // fail closed with a value that never decrypts.
+                let Ok(nonce) = random_bytes::<NONCE_BYTES>() else {
+                    return String::new();
+                };
+                let plain = [&issued_at.to_be_bytes()[..], value.as_bytes()].concat();
+                let aad = [PRIVATE_CONTEXT, name.as_bytes()].concat();
+                let payload = Payload {
+                    msg: &plain,
+                    aad: &aad,
+                };
+                match self.current.enc.encrypt((&nonce).into(), payload) {
+                    Ok(sealed) => URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat()),
+                    Err(_) => String::new(),
+                }
+            }
+        }
+    }
+
+    /// Verifies or decrypts the protected value of the cookie `name` (its
+    /// name on the wire). `max_age`, when given, is the most seconds after
+    /// its issue time that the value is good for at `now`.
+    pub fn unprotect(
+        &self,
+        protection: Protection,
+        name: &str,
+        protected: &str,
+        now: SystemTime,
+        max_age: Option<u32>,
+    ) -> Result<Verified, VerifyError> {
+        let keys = std::iter::once(&self.current).chain(&self.previous);
+        let (value, issued_at, key_index) = match protection {
+            Protection::Signed => {
+                let mut parts = protected.rsplitn(3, '.');
+                let (Some(tag), Some(issued), Some(value)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(VerifyError::Tampered("the signature is missing"));
+                };
+                let malformed = VerifyError::Tampered("the signature is malformed");
+                let issued_at: u64 = issued.parse().map_err(|_| malformed)?;
+                let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| malformed)?;
+                let index = keys
+                    .enumerate()
+                    .find(|(_, k)| k.tag(name, issued_at, value).verify_slice(&tag).is_ok())
+                    .map(|(i, _)| i)
+                    .ok_or(VerifyError::Tampered("the signature does not match"))?;
+                (value.to_owned(), issued_at, index)
+            }
+            Protection::Private => {
+                const NOT_OURS: VerifyError =
+                    VerifyError::Tampered("the value is not encrypted by this server");
+                let raw = URL_SAFE_NO_PAD.decode(protected).map_err(|_| NOT_OURS)?;
+                let (nonce, sealed) = raw.split_at_checked(NONCE_BYTES).ok_or(NOT_OURS)?;
+                let nonce: &[u8; NONCE_BYTES] = nonce.try_into().map_err(|_| NOT_OURS)?;
+                let aad = [PRIVATE_CONTEXT, name.as_bytes()].concat();
+                let (index, plain) = keys
+                    .enumerate()
+                    .find_map(|(i, k)| {
+                        let payload = Payload {
+                            msg: sealed,
+                            aad: &aad,
+                        };
+                        Some((i, k.enc.decrypt(nonce.into(), payload).ok()?))
+                    })
+                    .ok_or(VerifyError::Tampered("the value does not decrypt"))?;
+                let (issued, value) = plain.split_at_checked(8).ok_or(NOT_OURS)?;
+                let issued_at = u64::from_be_bytes(issued.try_into().map_err(|_| NOT_OURS)?);
+                let value = String::from_utf8(value.to_vec())
+                    .map_err(|_| VerifyError::Tampered("the value is not text"))?;
+                (value, issued_at, index)
+            }
+        };
+        if let Some(max_age) = max_age
+            && unix_seconds(now).saturating_sub(issued_at) > u64::from(max_age)
+        {
+            return Err(VerifyError::Expired);
+        }
+        Ok(Verified {
+            value,
+            issued_at,
+            rotated: key_index > 0,
+        })
+    }
+}
+
+/// A protected value that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The plain value.
+    pub value: String,
+    /// When it was issued, in Unix seconds.
+    pub issued_at: u64,
+    /// It verified with a previous key, so it should be re-issued.
+    pub rotated: bool,
+}
+
+/// Why a protected value did not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Changed, stripped of its protection, taken from another cookie, or
+    /// protected with a key no longer in the ring.
+    #[error("tampered: {0}")]
+    Tampered(&'static str),
+    /// Older than the cookie's lifetime.
+    #[error("expired")]
+    Expired,
+}
+
+/// Seconds since the Unix epoch (0 for a clock before it).
+pub(crate) fn unix_seconds(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Two fixed keys for tests.
+    pub(crate) const K1: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    pub(crate) const K2: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+
+    /// A ring of `current` with `previous` keys, from base64.
+    pub(crate) fn ring(current: &str, previous: &[&str]) -> KeyRing {
+        KeyRing::from_base64(current, previous).unwrap()
+    }
+
+    fn now() -> SystemTime {
+        SystemTime::now()
+    }
+
+    #[test]
+    fn both_protections_round_trip_into_cookie_values() {
+        let r = ring(K1, &[]);
+        let t = unix_seconds(now());
+        for p in [Protection::Signed, Protection::Private] {
+            let sealed = r.protect(p, "sid", "alice", t);
+            let v = r.unprotect(p, "sid", &sealed, now(), Some(60)).unwrap();
+            assert_eq!(
+                (v.value.as_str(), v.issued_at, v.rotated),
+                ("alice", t, false)
+            );
+            assert!(
+                crate::grammar::check_value(sealed.as_bytes()).is_ok(),
+                "{sealed}"
+            );
+        }
+    }
+
+    #[test]
+    fn private_values_keep_their_wire_form() {
+        // base64url(nonce ‖ AES-256-GCM(issued-at ‖ value) ‖ tag), aad =
+        // context ‖ name: values sealed by earlier releases still open.
+        let r = ring(K1, &[]);
+        let t = unix_seconds(now());
+        let aad = [PRIVATE_CONTEXT, b"sid"].concat();
+        let nonce = [7u8; NONCE_BYTES];
+        let plain = [&t.to_be_bytes()[..], b"alice"].concat();
+        let payload = Payload {
+            msg: &plain,
+            aad: &aad,
+        };
+        let sealed = r.current.enc.encrypt((&nonce).into(), payload).unwrap();
+        let wire = URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat());
+        let v = r
+            .unprotect(Protection::Private, "sid", &wire, now(), Some(60))
+            .unwrap();
+        assert_eq!((v.value.as_str(), v.issued_at), ("alice", t));
+        // Too short to hold a nonce, an issue time and a tag.
+        let short = URL_SAFE_NO_PAD.encode([0u8; NONCE_BYTES + 7 + 16]);
+        assert_eq!(
+            r.unprotect(Protection::Private, "sid", &short, now(), None),
+            Err(VerifyError::Tampered("the value does not decrypt"))
+        );
+    }
+
+    #[test]
+    fn signed_values_stay_readable() {
+        let sealed = ring(K1, &[]).protect(Protection::Signed, "theme", "dark.mode", 1_700_000_000);
+        assert!(sealed.starts_with("dark.mode.1700000000."), "{sealed}");
+    }
+
+    #[test]
+    fn a_change_at_any_byte_is_tampering() {
+        let r = ring(K1, &[]);
+        let t = unix_seconds(now());
+        for p in [Protection::Signed, Protection::Private] {
+            let sealed = r.protect(p, "sid", "alice", t);
+            for i in 0..sealed.len() {
+                let mut bytes = sealed.clone().into_bytes();
+                bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+                let changed = String::from_utf8(bytes).unwrap();
+                assert!(
+                    matches!(
+                        r.unprotect(p, "sid", &changed, now(), None),
+                        Err(VerifyError::Tampered(_))
+                    ),
+                    "{p:?} byte {i}: {changed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_from_another_cookie_does_not_verify() {
+        let r = ring(K1, &[]);
+        for p in [Protection::Signed, Protection::Private] {
+            let sealed = r.protect(p, "role", "admin", unix_seconds(now()));
+            assert!(matches!(
+                r.unprotect(p, "sid", &sealed, now(), None),
+                Err(VerifyError::Tampered(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn a_stripped_or_stretched_signature_is_tampering() {
+        let r = ring(K1, &[]);
+        let sealed = r.protect(Protection::Signed, "sid", "alice", 123);
+        let (_, tag) = sealed.rsplit_once('.').unwrap();
+        let cut = format!("alice.123.{}", &tag[..tag.len() - 2]);
+        let long = format!("{sealed}{}", "A".repeat(40));
+        for stripped in ["alice", "alice.123", "alice.123.", "", "a.b.c", &cut, &long] {
+            for p in [Protection::Signed, Protection::Private] {
+                assert!(
+                    matches!(
+                        r.unprotect(p, "sid", stripped, now(), None),
+                        Err(VerifyError::Tampered(_))
+                    ),
+                    "{p:?} {stripped}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_old_value_expires_even_with_a_valid_tag() {
+        let r = ring(K1, &[]);
+        let issued = unix_seconds(now()) - 120;
+        for p in [Protection::Signed, Protection::Private] {
+            let sealed = r.protect(p, "sid", "alice", issued);
+            assert_eq!(
+                r.unprotect(p, "sid", &sealed, now(), Some(60)),
+                Err(VerifyError::Expired)
+            );
+            assert!(r.unprotect(p, "sid", &sealed, now(), Some(3600)).is_ok());
+            let later = now() + Duration::from_secs(3600);
+            assert!(r.unprotect(p, "sid", &sealed, later, Some(3600)).is_err());
+        }
+    }
+
+    #[test]
+    fn a_previous_key_verifies_and_asks_for_rotation_and_a_retired_key_does_not() {
+        let old = ring(K1, &[]);
+        let rotated = ring(K2, &[K1]);
+        let retired = ring(K2, &[]);
+        for p in [Protection::Signed, Protection::Private] {
+            let sealed = old.protect(p, "sid", "alice", unix_seconds(now()));
+            assert!(
+                rotated
+                    .unprotect(p, "sid", &sealed, now(), None)
+                    .unwrap()
+                    .rotated
+            );
+            assert!(matches!(
+                retired.unprotect(p, "sid", &sealed, now(), None),
+                Err(VerifyError::Tampered(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn keys_must_be_base64_of_at_least_32_bytes_and_errors_name_them_without_their_text() {
+        let e = KeyRing::from_base64("not base64!", &[] as &[&str]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "current: is not base64; generate a key with `cookie-policy keygen`"
+        );
+        let e = KeyRing::from_base64("c2hvcnQ=", &[] as &[&str]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "current: is 5 bytes; a key needs at least 32 random bytes; generate one with `cookie-policy keygen`"
+        );
+        let e = KeyRing::from_base64(K1, &["AAAA"]).unwrap_err();
+        assert_eq!(
+            (e.which(), e.problem().starts_with("is 3 bytes")),
+            ("previous[0]", true)
+        );
+        assert!(!e.to_string().contains("AAAA"));
+        let url_safe = K1.replace('+', "-").replace('/', "_");
+        assert!(KeyRing::from_base64(url_safe.trim_end_matches('='), &[] as &[&str]).is_ok());
+        let generated = KeyRing::generate_key().unwrap();
+        assert_eq!(STANDARD.decode(&generated).unwrap().len(), 32);
+        assert!(KeyRing::from_base64(&generated, &[] as &[&str]).is_ok());
+    }
+
+    #[test]
+    fn an_ephemeral_ring_says_so_and_never_prints_its_key() {
+        let r = KeyRing::ephemeral().unwrap();
+        assert!(r.is_ephemeral());
+        assert_eq!(
+            format!("{r:?}"),
+            "KeyRing { previous: 0, ephemeral: true, .. }"
+        );
+    }
+}

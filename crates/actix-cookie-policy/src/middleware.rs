@@ -1,0 +1,332 @@
+//! The layer: the request's cookies on the way in, the handler, then the
+//! response's cookies on the way out.
+
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{
+    Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
+};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+
+use crate::config::OnViolation;
+use crate::cookie_header::{self, Reissue, escaped};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::error::{CookieError, ErrorBody};
+use crate::extract::{LayerPolicy, Policy};
+use crate::policy::CookiePolicy;
+use crate::response;
+use crate::rules::host_name;
+
+/// The cookie policy middleware: `App::new().wrap(CookiePolicyLayer::new(policy))`.
+///
+/// On the way in it enforces the `Cookie` limits (431 beyond them), skips
+/// malformed and suspicious pairs (see [`Diagnostics`]), opens protected
+/// values, hands the app one canonical `Cookie` header, and attaches the
+/// policy to the request for the [`Policy`] extractor. On the way out it
+/// fills every `Set-Cookie` header's unset attributes from the policy,
+/// protects the declared values, checks the rules, and writes each header in
+/// canonical form. A cookie that breaks a rule is never sent: the response
+/// becomes a 500 error (`on_violation = "reject"`, the default) or loses that
+/// cookie (`"drop"`); either way the violation is logged at error level.
+///
+/// Register it last (`.wrap` runs the last-registered middleware first), so
+/// that it runs before any middleware that reads cookies; otherwise such a
+/// middleware would see cookies the layer has not checked, and the layer
+/// answers 500 `policy_layer_order` rather than let the app read them.
+///
+/// ```
+/// use actix_web::{App, HttpResponse, cookie::Cookie, test, web};
+/// use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = test::init_service(
+///     App::new()
+///         .wrap(CookiePolicyLayer::new(CookiePolicy::default()))
+///         .route("/", web::get().to(|| async {
+///             HttpResponse::Ok().cookie(Cookie::new("token", "abc123")).finish()
+///         })),
+/// )
+/// .await;
+/// let res = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+/// assert_eq!(
+///     res.headers().get("set-cookie").unwrap(),
+///     "token=abc123; HttpOnly; SameSite=Lax; Secure; Path=/"
+/// );
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct CookiePolicyLayer {
+    policy: Arc<CookiePolicy>,
+}
+
+impl CookiePolicyLayer {
+    /// A middleware applying `policy`.
+    pub fn new(policy: CookiePolicy) -> Self {
+        Self::from(Arc::new(policy))
+    }
+
+    /// The policy this middleware applies.
+    pub fn policy(&self) -> &Arc<CookiePolicy> {
+        &self.policy
+    }
+}
+
+impl From<Arc<CookiePolicy>> for CookiePolicyLayer {
+    fn from(policy: Arc<CookiePolicy>) -> Self {
+        if policy.keys().is_some_and(|k| k.is_ephemeral()) {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                log::warn!(
+                    "protected cookies use a random key for this process (KeyRing::ephemeral): they will not survive a restart, and other instances reject them; configure a key from `cookie-policy keygen`"
+                );
+            });
+        }
+        Self { policy }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for CookiePolicyLayer
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = CookiePolicyMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        let mut data = Extensions::new();
+        data.insert(LayerPolicy(Policy(self.policy.clone())));
+        ready(Ok(CookiePolicyMiddleware {
+            service: Rc::new(service),
+            policy: self.policy.clone(),
+            data: Rc::new(data),
+        }))
+    }
+}
+
+/// The service [`CookiePolicyLayer`] wraps around the app; not used directly.
+#[doc(hidden)]
+pub struct CookiePolicyMiddleware<S> {
+    service: Rc<S>,
+    policy: Arc<CookiePolicy>,
+    /// The [`Policy`] handle, in a data container built once per worker and
+    /// pushed onto each request.
+    data: Rc<Extensions>,
+}
+
+impl<S, B> Service<ServiceRequest> for CookiePolicyMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let reissue = match read_cookies(&self.policy, &mut req) {
+            Ok(reissue) => reissue,
+            Err(res) => return Box::pin(ready(Ok(req.into_response(res).map_into_right_body()))),
+        };
+        req.add_data_container(self.data.clone());
+        let fut = self.service.call(req);
+        let policy = self.policy.clone();
+        Box::pin(async move { Ok(write_cookies(&policy, fut.await?, &reissue)) })
+    }
+}
+
+/// The way in: reads the request's cookies under the policy and hands the
+/// app the accepted ones. Returns the protected cookies to re-issue, or the
+/// response that ends the request (431 over the limits, 500 when a
+/// middleware outside the layer read the cookies first).
+fn read_cookies(
+    policy: &CookiePolicy,
+    req: &mut ServiceRequest,
+) -> Result<Vec<Reissue>, HttpResponse> {
+    let fields = req.headers().get_all(COOKIE).as_slice();
+    if fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    let read = cookie_header::parse(policy, fields).map(|cookies| {
+        let header = cookies.header();
+        let unchanged = matches!(fields, [one] if one.as_bytes() == header.as_bytes());
+        // What the app must read, when the layer rewrites the header.
+        let accepted: Option<Vec<(String, String)>> = (!unchanged).then(|| {
+            let pairs = cookies.pairs.iter();
+            pairs
+                .map(|p| (p.name.to_owned(), p.value.to_string()))
+                .collect()
+        });
+        (header, accepted, cookies.diagnostics, cookies.reissue)
+    });
+    let (header, accepted, diagnostics, reissue) = match read {
+        Ok(read) => read,
+        Err(limit) => {
+            log::warn!("refused {} {}: {limit}", req.method(), req.path());
+            return Err(limit.error_response());
+        }
+    };
+    if !diagnostics.is_empty() {
+        log_diagnostics(req, &diagnostics);
+        req.extensions_mut()
+            .insert(Diagnostics(Arc::new(diagnostics)));
+    }
+    if let Some(accepted) = accepted {
+        match HeaderValue::try_from(header) {
+            Ok(value) if !accepted.is_empty() => {
+                req.headers_mut().insert(COOKIE, value);
+            }
+            // No pair accepted (the header is checked ASCII, never refused).
+            _ => {
+                req.headers_mut().remove(COOKIE);
+            }
+        }
+        if !app_reads_only(req.request(), &accepted) {
+            log::error!("{LAYER_ORDER}");
+            let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
+            return Err(body.respond(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+    Ok(reissue)
+}
+
+const LAYER_ORDER: &str = "the request's cookies were read before the cookie policy middleware ran: wrap the App so that CookiePolicyLayer is outside every middleware that reads cookies (the last .wrap)";
+
+/// Whether actix-web's cookie reads (`cookies()`, percent-decoded, and
+/// `cookies_raw()`) give exactly the pairs the layer accepted. actix-web
+/// parses the header once and keeps that parse for the request: if a
+/// middleware outside the layer asked first, the app would read the
+/// unchecked cookies from it. Asking both here either fills them from the
+/// layer's header (what the app's own reads then use) or finds such an
+/// earlier parse, which does not match, and the layer fails closed.
+fn app_reads_only(req: &HttpRequest, accepted: &[(String, String)]) -> bool {
+    // The cookie crate takes one pair of quotes off a value.
+    fn unquoted(v: &str) -> &str {
+        match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            Some(inner) => inner,
+            None => v,
+        }
+    }
+    let decoded = req.cookies().is_ok_and(|cookies| {
+        cookies.len() == accepted.len()
+            && cookies
+                .iter()
+                .zip(accepted)
+                .all(|(c, (name, value))| c.name() == name && c.value() == unquoted(value))
+    });
+    let raw = req.cookies_raw().is_ok_and(|cookies| {
+        cookies.len() == accepted.len()
+            && cookies.iter().zip(accepted).all(|(c, (name, value))| {
+                c.name() == escaped(name) && c.value() == unquoted(&escaped(value))
+            })
+    });
+    decoded && raw
+}
+
+/// Skipped pairs at debug level; the suspicious ones at warn.
+fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        let level = if d.kind.is_suspicious() {
+            log::Level::Warn
+        } else {
+            log::Level::Debug
+        };
+        log::log!(
+            level,
+            "cookie `{}` on {} {} not read ({}): {}",
+            d.name,
+            req.method(),
+            req.path(),
+            d.kind.as_str(),
+            d.detail
+        );
+    }
+}
+
+/// The way out: applies the policy to the response's cookies, re-issues the
+/// rotated ones, and turns a violation into what the policy asks for.
+fn write_cookies<B>(
+    policy: &CookiePolicy,
+    res: ServiceResponse<B>,
+    reissue: &[Reissue],
+) -> ServiceResponse<EitherBody<B>> {
+    let handler_error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<CookieError>())
+        .is_some();
+    if !res
+        .headers()
+        .contains_key(actix_web::http::header::SET_COOKIE)
+        && reissue.is_empty()
+        && !handler_error
+    {
+        return res.map_into_left_body();
+    }
+    let config = policy.config();
+    let drop_mode = config.on_violation == OnViolation::Drop;
+    let (request, mut response) = res.into_parts();
+    let host = || host_name(request.connection_info().host());
+    let outcome = response::apply(policy, response.headers_mut(), drop_mode, host, reissue);
+    let mut res = ServiceResponse::new(request, response);
+    let verb = if drop_mode { "dropped" } else { "refused" };
+    for e in &outcome.errors {
+        log::error!(
+            "{verb} Set-Cookie on {} {}: {e}",
+            res.request().method(),
+            res.request().path()
+        );
+    }
+    if !outcome.errors.is_empty() && !drop_mode {
+        let body = violation_body(config.explain_violations, &outcome.errors);
+        return res.into_response(body).map_into_right_body();
+    }
+    if outcome.sensitive {
+        // R22: a response that sets a sensitive cookie must not be cached.
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // A handler returned a CookieError (from `policy.cookie(..)?`, say): its
+    // response has the generic body; log the detail, and explain if asked.
+    if let Some(e) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<CookieError>())
+    {
+        log::error!(
+            "refused cookie on {} {}: {e}",
+            res.request().method(),
+            res.request().path()
+        );
+        if config.explain_violations {
+            let body = violation_body(true, std::slice::from_ref(e));
+            return res.into_response(body).map_into_right_body();
+        }
+    }
+    res.map_into_left_body()
+}
+
+fn violation_body(explain: bool, errors: &[CookieError]) -> HttpResponse {
+    let body = if explain {
+        ErrorBody {
+            detail: errors
+                .iter()
+                .flat_map(|e| e.detailed_body().detail)
+                .collect(),
+        }
+    } else {
+        CookieError::generic_body()
+    };
+    body.respond(StatusCode::INTERNAL_SERVER_ERROR)
+}
