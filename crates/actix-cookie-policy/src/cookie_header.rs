@@ -321,3 +321,6 @@ pub(crate) fn escaped(s: &str) -> Cow<'_, str> {
         Cow::Borrowed(s)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -495,3 +495,6 @@ impl CookiePolicyBuilder {
         CookiePolicy::new(self.config, self.keys)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -437,3 +437,6 @@ impl fmt::Display for SetCookie<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

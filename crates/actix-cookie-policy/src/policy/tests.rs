@@ -1,0 +1,3 @@
+//! Tests of the parent module.
+
+use super::*;
