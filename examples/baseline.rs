@@ -16,12 +16,12 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use actix_cookie_policy::{KeyRing, Protection};
 use actix_web::body::MessageBody;
 use actix_web::cookie::time::{Duration, OffsetDateTime};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, HttpRequest, HttpResponse, HttpServer, web};
-use cookie_policy::policy::{KeyRing, Protection};
 use serde_json::json;
 
 /// A cookie of the guide, built the way hand-written actix code builds it,
@@ -152,8 +152,8 @@ pub fn baseline_app(
 /// The key ring from `APP_KEYS__CURRENT`, or a random one.
 pub fn baseline_keys() -> Arc<KeyRing> {
     let ring = match std::env::var("APP_KEYS__CURRENT") {
-        Ok(k) => KeyRing::from_base64(&k, &[]).unwrap_or_else(|(_, e)| {
-            eprintln!("error: APP_KEYS__CURRENT {e}");
+        Ok(k) => KeyRing::from_base64(&k, &[] as &[&str]).unwrap_or_else(|e| {
+            eprintln!("error: APP_KEYS__CURRENT: {}", e.problem());
             std::process::exit(2)
         }),
         Err(_) => KeyRing::ephemeral().unwrap_or_else(|e| {
@@ -164,7 +164,7 @@ pub fn baseline_keys() -> Arc<KeyRing> {
     Arc::new(ring)
 }
 
-#[allow(dead_code)] // benches include this file as a module and use only the app
+#[allow(dead_code)] // tests/baseline.rs includes this file as a module and uses only the app
 fn main() -> std::io::Result<()> {
     let addr = std::env::args()
         .nth(1)

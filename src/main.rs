@@ -2,13 +2,27 @@
 
 use std::process::ExitCode;
 
+use actix_cookie_policy::KeyRing;
 use clap::{Parser, Subcommand};
 use cookie_policy::settings::Settings;
 use cookie_policy::startup::Application;
 
+/// What `--help` says after the commands: where the configuration comes from.
+const CONFIGURATION: &str = "\
+Configuration, each layer over the one before:
+  1. $APP_CONFIG_DIR/default.toml (APP_CONFIG_DIR defaults to ./config)
+  2. $APP_CONFIG_DIR/$APP_ENV.toml (APP_ENV: development, the default, or production)
+  3. environment variables APP_<SECTION>__<KEY>, such as APP_SERVER__PORT=9000,
+     APP_COOKIES__SAME_SITE=strict or APP_KEYS__CURRENT=<key from `keygen`>
+
+The production profile needs APP_KEYS__CURRENT for protected cookies:
+  APP_ENV=production APP_KEYS__CURRENT=\"$(cookie-policy keygen)\" cookie-policy
+
+Logging: RUST_LOG (default info), for example RUST_LOG=debug.";
+
 /// Serves the FastAPI cookie guide's endpoints through one typed cookie policy.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = CONFIGURATION)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -31,13 +45,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Keygen) = cli.command {
         // Needs no configuration: it is how a first key is made.
-        return match cookie_policy::policy::protect::generate_key() {
+        return match KeyRing::generate_key() {
             Ok(key) => {
                 println!("{key}");
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: no randomness available to make a key: {e}");
+                eprintln!("error: cannot make a key: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -74,11 +88,6 @@ fn main() -> ExitCode {
 }
 
 fn serve(settings: &Settings) -> ExitCode {
-    if settings.cookies.keys().is_some_and(|k| k.is_ephemeral()) {
-        log::warn!(
-            "no key configured: protected cookies use a random key for this process and will not survive a restart; set APP_KEYS__CURRENT to the output of `cookie-policy keygen`"
-        );
-    }
     let result = actix_web::rt::System::new().block_on(async {
         let app = Application::build(settings)?;
         let addrs: Vec<String> = app.addrs().iter().map(|a| format!("http://{a}")).collect();

@@ -21,7 +21,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{CookiePolicy, KeyRing};
+use actix_cookie_policy::{CookiePolicy, CookiePolicyConfig, KeyRing};
 
 /// The environment variable that selects the profile.
 pub const PROFILE_VAR: &str = "APP_ENV";
@@ -92,21 +92,28 @@ impl Default for ServerSettings {
 }
 
 /// Everything the server is configured with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Settings {
     /// The profile these settings were loaded for.
-    #[serde(skip_deserializing)]
     pub profile: Profile,
     /// `[server]`.
-    #[serde(default)]
     pub server: ServerSettings,
-    /// `[cookies]`: the cookie policy.
-    #[serde(default)]
+    /// `[cookies]` with `[keys]`: the validated cookie policy.
     pub cookies: CookiePolicy,
-    /// `[keys]`: the keys of protected cookies.
-    #[serde(default)]
+    /// `[keys]`: the keys of protected cookies (printed redacted).
     pub keys: KeySettings,
+}
+
+/// The configuration as the layers give it, before validation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layers {
+    #[serde(default)]
+    server: ServerSettings,
+    #[serde(default)]
+    cookies: CookiePolicyConfig,
+    #[serde(default)]
+    keys: KeySettings,
 }
 
 /// The `[keys]` table: base64 keys of at least 32 random bytes, from
@@ -202,52 +209,25 @@ impl Settings {
     /// Extracts and validates settings from any layers (for example
     /// [`Settings::file_figment`] with a test key merged on top).
     pub fn from_figment(figment: Figment, profile: Profile) -> Result<Self, SettingsError> {
-        let mut settings: Settings = figment
+        let layers: Layers = figment
             .extract()
             .map_err(|e| SettingsError::Invalid(describe(&figment, e)))?;
-        settings.profile = profile;
-        settings.check_profile_rules(&figment)?;
-        settings.attach_keys(&figment)?;
-        Ok(settings)
-    }
-
-    /// Gives the policy the configured keys. Without one, protected cookies
-    /// keep the policy's random per-process key in development, and the
-    /// production profile refuses to start.
-    fn attach_keys(&mut self, figment: &Figment) -> Result<(), SettingsError> {
-        let Some(current) = &self.keys.current else {
-            if !self.keys.previous.is_empty() {
-                return Err(SettingsError::Invalid(vec![format!(
-                    "  keys.previous: previous keys only verify; set keys.current too ({})",
-                    origin(figment, "keys.previous")
-                )]));
-            }
-            if self.profile == Profile::Production && self.cookies.has_protected_cookies() {
-                let names: Vec<&str> = self
-                    .cookies
-                    .config()
-                    .overrides
-                    .iter()
-                    .filter(|(_, o)| o.protection.is_some())
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-                return Err(SettingsError::MissingKey(names.join(", ")));
-            }
-            return Ok(());
-        };
-        let ring = KeyRing::from_base64(current, &self.keys.previous).map_err(|(label, e)| {
-            let key = if label == "current" {
-                "keys.current"
-            } else {
-                "keys.previous"
-            };
+        check_profile_rules(profile, &layers, &figment)?;
+        let keys = key_ring(profile, &layers, &figment)?;
+        let cookies = CookiePolicy::new(layers.cookies, keys).map_err(|e| {
             SettingsError::Invalid(vec![format!(
-                "  keys.{label}: {e} ({})",
-                origin(figment, key)
+                "  {}: {} ({})",
+                e.key,
+                e.message,
+                origin(&figment, &e.key)
             )])
         })?;
-        self.cookies = std::mem::take(&mut self.cookies).with_keys(ring);
-        Ok(())
+        Ok(Settings {
+            profile,
+            server: layers.server,
+            cookies,
+            keys: layers.keys,
+        })
     }
 
     /// The layers, in order, for `dir` and `profile`.
@@ -272,44 +252,97 @@ impl Settings {
         }
         Ok(figment)
     }
+}
 
-    fn check_profile_rules(&self, figment: &Figment) -> Result<(), SettingsError> {
-        if let Some(workers) = self.server.workers
-            && workers.get() > MAX_WORKERS
-        {
-            return Err(SettingsError::Invalid(vec![format!(
-                "  server.workers: {workers} is more than the {MAX_WORKERS} workers the server can run ({})",
-                origin(figment, "server.workers")
-            )]));
-        }
-        let cookies = self.cookies.config();
-        if self.profile == Profile::Production && cookies.explain_violations {
-            return Err(SettingsError::Invalid(vec![format!(
-                "  cookies.explain_violations: the production profile keeps error bodies generic (the log has the detail); remove explain_violations = true ({})",
-                origin(figment, "cookies.explain_violations")
-            )]));
-        }
-        if self.profile != Profile::Production
-            || cookies.allow_insecure_in_production
-            || !self.cookies.allows_insecure_cookies()
-        {
-            return Ok(());
-        }
-        let mut keys: Vec<String> = Vec::new();
-        if !cookies.secure {
-            keys.push("cookies.secure".to_owned());
-        }
-        for (name, o) in &cookies.overrides {
-            if o.secure == Some(false) {
-                keys.push(format!("cookies.overrides.{name}.secure"));
-            }
-        }
-        let described: Vec<String> = keys
-            .iter()
-            .map(|k| format!("{k} = false {}", origin(figment, k)))
-            .collect();
-        Err(SettingsError::InsecureProduction(described.join(", ")))
+/// The profile's rules: a worker count the server can run, and in
+/// production generic error bodies and `Secure` cookies (unless opted out).
+fn check_profile_rules(
+    profile: Profile,
+    layers: &Layers,
+    figment: &Figment,
+) -> Result<(), SettingsError> {
+    if let Some(workers) = layers.server.workers
+        && workers.get() > MAX_WORKERS
+    {
+        return Err(SettingsError::Invalid(vec![format!(
+            "  server.workers: {workers} is more than the {MAX_WORKERS} workers the server can run ({})",
+            origin(figment, "server.workers")
+        )]));
     }
+    let cookies = &layers.cookies;
+    if profile != Profile::Production {
+        return Ok(());
+    }
+    if cookies.explain_violations {
+        return Err(SettingsError::Invalid(vec![format!(
+            "  cookies.explain_violations: the production profile keeps error bodies generic (the log has the detail); remove explain_violations = true ({})",
+            origin(figment, "cookies.explain_violations")
+        )]));
+    }
+    let mut insecure: Vec<String> = Vec::new();
+    if !cookies.secure {
+        insecure.push("cookies.secure".to_owned());
+    }
+    for (name, o) in &cookies.overrides {
+        if o.secure == Some(false) {
+            insecure.push(format!("cookies.overrides.{name}.secure"));
+        }
+    }
+    if insecure.is_empty() || cookies.allow_insecure_in_production {
+        return Ok(());
+    }
+    let described: Vec<String> = insecure
+        .iter()
+        .map(|k| format!("{k} = false {}", origin(figment, k)))
+        .collect();
+    Err(SettingsError::InsecureProduction(described.join(", ")))
+}
+
+/// The key ring of `[keys]`. Without a configured key, protected cookies
+/// get a random key for this process in development (the layer warns), and
+/// the production profile refuses to start.
+fn key_ring(
+    profile: Profile,
+    layers: &Layers,
+    figment: &Figment,
+) -> Result<Option<KeyRing>, SettingsError> {
+    let keys = &layers.keys;
+    let Some(current) = &keys.current else {
+        if !keys.previous.is_empty() {
+            return Err(SettingsError::Invalid(vec![format!(
+                "  keys.previous: previous keys only verify; set keys.current too ({})",
+                origin(figment, "keys.previous")
+            )]));
+        }
+        let protected: Vec<&str> = (layers.cookies.overrides.iter())
+            .filter(|(_, o)| o.protection.is_some())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if protected.is_empty() {
+            return Ok(None);
+        }
+        if profile == Profile::Production {
+            return Err(SettingsError::MissingKey(protected.join(", ")));
+        }
+        return KeyRing::ephemeral()
+            .map(Some)
+            .map_err(|e| SettingsError::Invalid(vec![format!("  keys: {e}")]));
+    };
+    KeyRing::from_base64(current, &keys.previous)
+        .map(Some)
+        .map_err(|e| {
+            let key = if e.which() == "current" {
+                "keys.current"
+            } else {
+                "keys.previous"
+            };
+            SettingsError::Invalid(vec![format!(
+                "  keys.{}: {} ({})",
+                e.which(),
+                e.problem(),
+                origin(figment, key)
+            )])
+        })
 }
 
 /// Where the value of `key` came from: "in <file>" or "from <VARIABLE>".
@@ -332,10 +365,25 @@ fn origin(figment: &Figment, key: &str) -> String {
 
 /// One line per figment error: the key, what is wrong, and where it came from.
 fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
+    use figment::error::Kind;
     err.into_iter()
         .map(|e| {
-            let mut key = e.path.join(".");
-            let mut what = e.kind.to_string();
+            let what = match &e.kind {
+                Kind::UnknownVariant(found, expected) => {
+                    format!(
+                        "unknown value {found:?}; expected one of {}",
+                        one_of(expected)
+                    )
+                }
+                Kind::UnknownField(found, expected) => {
+                    format!(
+                        "unknown key {found:?}; expected one of {}",
+                        one_of(expected)
+                    )
+                }
+                kind => kind.to_string(),
+            };
+            let key = e.path.join(".");
             if key.is_empty() {
                 // A file that does not parse: no key, but the file is known.
                 let file = e
@@ -348,17 +396,23 @@ fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
                     None => format!("  {what}"),
                 };
             }
-            // A policy validation error carries its own, more precise key.
-            if let figment::error::Kind::Message(m) = &e.kind
-                && let Some((inner, rest)) = m.split_once(": ")
-                && inner.starts_with("cookies")
-            {
-                key = inner.to_owned();
-                what = rest.to_owned();
-            }
             format!("  {key}: {what} ({})", origin(figment, &key))
         })
         .collect()
+}
+
+/// `"a", "b", "c"`: the names serde expects, each once whatever its case
+/// (the policy's enums also accept the header's spelling, `Lax` for `lax`).
+fn one_of(expected: &[&str]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for name in expected {
+        let name = name.to_ascii_lowercase();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    quoted.join(", ")
 }
 
 #[cfg(test)]
@@ -366,7 +420,7 @@ fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
 #[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
-    use crate::policy::SameSite;
+    use actix_cookie_policy::SameSite;
     use figment::Jail;
 
     fn load(jail: &Jail, profile: Profile) -> Result<Settings, SettingsError> {
@@ -440,7 +494,7 @@ mod tests {
                 "[cookies]\nsame_site = \"loose\"",
             );
             let e = load(jail, Profile::Development).unwrap_err().to_string();
-            assert!(e.starts_with("invalid configuration:\n  cookies.same_site: unknown variant: found `loose`, expected `one of `Strict`, `strict`, `Lax`, `lax`, `None`, `none``"), "{e}");
+            assert!(e.starts_with("invalid configuration:\n  cookies.same_site: unknown value \"loose\"; expected one of \"strict\", \"lax\", \"none\" (in "), "{e}");
             assert!(e.ends_with("config/development.toml)"), "{e}");
             Ok(())
         });
@@ -466,7 +520,7 @@ mod tests {
             files(jail, "[server]\nprot = 1", "");
             let e = load(jail, Profile::Development).unwrap_err().to_string();
             assert!(
-                e.starts_with("invalid configuration:\n  server.prot: unknown field: found `prot`"),
+                e.starts_with("invalid configuration:\n  server.prot: unknown key \"prot\"; expected one of \"host\", \"port\", \"workers\" (in "),
                 "{e}"
             );
             assert!(e.ends_with("config/default.toml)"), "{e}");

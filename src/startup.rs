@@ -10,9 +10,9 @@ use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Logger;
 use actix_web::{App, Error, HttpServer, web};
 
-use crate::policy::{CookiePolicy, CookiePolicyLayer};
 use crate::routes;
 use crate::settings::{ServerSettings, Settings};
+use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
 
 /// How long a stopping server waits for requests in flight, in seconds.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
@@ -52,8 +52,11 @@ impl Application {
     /// [`Application::addrs`] tells which.
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let policy = Arc::new(settings.cookies.clone());
-        let mut server =
-            HttpServer::new(move || app(policy.clone())).shutdown_timeout(SHUTDOWN_TIMEOUT_SECS);
+        // actix-server stops at once on SIGINT; `run_until_stopped` handles
+        // the signals itself, so that Ctrl-C is as graceful as SIGTERM.
+        let mut server = HttpServer::new(move || app(policy.clone()))
+            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+            .disable_signals();
         if let Some(workers) = settings.server.workers {
             server = server.workers(workers.get());
         }
@@ -79,8 +82,37 @@ impl Application {
         &self.addrs
     }
 
-    /// Serves until SIGINT, SIGTERM or SIGQUIT, then stops gracefully.
+    /// Serves until SIGINT (Ctrl-C) or SIGTERM, then stops gracefully:
+    /// no new connections, and up to [`SHUTDOWN_TIMEOUT_SECS`] for the
+    /// requests in flight to finish.
     pub async fn run_until_stopped(self) -> io::Result<()> {
+        let handle = self.server.handle();
+        let stop = move |signal: &'static str| {
+            let handle = handle.clone();
+            async move {
+                log::info!(
+                    "{signal} received; stopping gracefully (up to {SHUTDOWN_TIMEOUT_SECS} s for requests in flight)"
+                );
+                handle.stop(true).await;
+            }
+        };
+        let on_interrupt = stop("SIGINT");
+        actix_web::rt::spawn(async move {
+            if actix_web::rt::signal::ctrl_c().await.is_ok() {
+                on_interrupt.await;
+            }
+        });
+        #[cfg(unix)]
+        {
+            use actix_web::rt::signal::unix::{SignalKind, signal};
+            let mut terminate = signal(SignalKind::terminate())?;
+            let on_terminate = stop("SIGTERM");
+            actix_web::rt::spawn(async move {
+                if terminate.recv().await.is_some() {
+                    on_terminate.await;
+                }
+            });
+        }
         self.server.await
     }
 }

@@ -6,13 +6,11 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
+use actix_cookie_policy::{KeyRing, Protection};
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service};
 use common::{TEST_KEY, body_text, policy_for, set_cookies};
-use cookie_policy::policy::protect::unix_seconds;
-use cookie_policy::policy::{KeyRing, Protection};
 use cookie_policy::settings::Profile;
 
 #[path = "../examples/baseline.rs"]
@@ -21,15 +19,10 @@ mod baseline;
 
 #[actix_web::test]
 async fn the_baseline_answers_as_the_server_does() {
-    let keys = KeyRing::from_base64(TEST_KEY, &[]).expect("valid key");
+    let keys = KeyRing::from_base64(TEST_KEY, &[] as &[&str]).expect("valid key");
     let session = format!(
         "session={}",
-        keys.protect(
-            Protection::Private,
-            "session",
-            "alice",
-            unix_seconds(SystemTime::now())
-        )
+        keys.protect(Protection::Private, "session", "alice", common::unix_now())
     );
     let server = init_service(cookie_policy::startup::app(policy_for(
         Profile::Development,

@@ -76,12 +76,22 @@ impl Server {
 
     /// Sends SIGTERM and waits up to `limit` for the process to exit.
     fn terminate(&mut self, limit: Duration) -> ExitStatus {
+        self.signal("TERM");
+        self.wait(limit)
+    }
+
+    /// Sends the signal `name` (`TERM`, `INT`) to the server.
+    fn signal(&self, name: &str) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{name}"), &pid])
             .status()
             .expect("kill runs");
         assert!(sent.success());
+    }
+
+    /// Waits up to `limit` for the process to exit.
+    fn wait(&mut self, limit: Duration) -> ExitStatus {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait works") {
@@ -89,7 +99,7 @@ impl Server {
             }
             assert!(
                 Instant::now() < deadline,
-                "the server did not stop within {limit:?} of SIGTERM"
+                "the server did not stop within {limit:?} of the signal"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -191,6 +201,28 @@ fn login_profile_logout_with_a_cookie_jar_then_graceful_sigterm() {
 }
 
 #[test]
+fn ctrl_c_stops_gracefully_like_sigterm() {
+    let mut server = Server::start("development", &[]);
+    let (status, _, _) = get(&agent(), &server.url("/healthz"));
+    assert_eq!(status, 200);
+    server.signal("INT");
+    let status = server.wait(Duration::from_secs(10));
+    assert!(status.success(), "exit status {status:?}");
+    let rest: Vec<String> = server.log.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l
+            .ends_with("SIGINT received; stopping gracefully (up to 5 s for requests in flight)")),
+        "{rest:#?}"
+    );
+    // actix-server's own handling of SIGINT is a forced shutdown.
+    assert!(!rest.iter().any(|l| l.contains("force")), "{rest:#?}");
+    assert!(
+        rest.iter().any(|l| l.contains("cookie-policy stopped")),
+        "{rest:#?}"
+    );
+}
+
+#[test]
 fn production_profile_sends_secure_cookies() {
     let server = Server::start("production", &[("APP_KEYS__CURRENT", KEY)]);
     let (status, cookies, body) = get(&agent(), &server.url("/set-cookie"));
@@ -219,7 +251,7 @@ fn bad_configuration_fails_at_start_up_with_a_clear_message_and_no_panic() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr,
-        "error: invalid configuration:\n  cookies.same_site: unknown variant: found `sideways`, expected `one of `Strict`, `strict`, `Lax`, `lax`, `None`, `none`` (from APP_COOKIES__SAME_SITE)\n"
+        "error: invalid configuration:\n  cookies.same_site: unknown value \"sideways\"; expected one of \"strict\", \"lax\", \"none\" (from APP_COOKIES__SAME_SITE)\n"
     );
 
     let out = Command::new(BIN)

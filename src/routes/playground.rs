@@ -14,8 +14,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde_json::json;
 
-use crate::policy::error::ErrorBody;
-use crate::policy::{CookieError, Policy, RequestCookieExt, ViolationKind};
+use actix_cookie_policy::{CookieError, ErrorBody, Policy, ViolationKind};
 
 /// Registers the playground's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -88,10 +87,16 @@ fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, 
 /// `{"cookies":{...}}`: the cookies the app received, after the layer.
 #[get("/cookies")]
 async fn list(req: HttpRequest) -> HttpResponse {
+    // The layer has checked the header, so the parse holds only accepted pairs.
     let cookies: serde_json::Map<String, serde_json::Value> = req
-        .cookie_pairs()
-        .map(|(name, value)| (name.into_owned(), json!(value)))
-        .collect();
+        .cookies()
+        .map(|cookies| {
+            let pairs = cookies.iter();
+            pairs
+                .map(|c| (c.name().to_owned(), json!(c.value())))
+                .collect()
+        })
+        .unwrap_or_default();
     HttpResponse::Ok().json(json!({ "cookies": cookies }))
 }
 

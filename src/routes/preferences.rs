@@ -6,9 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::policy::error::ErrorBody;
-use crate::policy::typed::{Json, Required, TypedCookie};
-use crate::policy::{CookieError, Policy};
+use actix_cookie_policy::{CookieError, ErrorBody, Json, Policy, Required, TypedCookie};
 
 /// Registers `/preferences` and `/preferences/set`.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,18 +1,16 @@
 //! The endpoints of the FastAPI cookie guide, with its JSON bodies byte for
 //! byte, plus `/logout`.
 //!
-//! Handlers stay as simple as the guide's: they read cookies from the
-//! `HttpRequest` (`req.cookie_value(name)`, which reads the header the layer
-//! checked in place, where actix-web's `req.cookie(name)` would parse and
-//! copy every cookie) and write them with `policy.set_cookie(..)` (the guide's
-//! `response.set_cookie`) or a plain `Cookie`; the policy layer adds and
-//! checks everything else.
+//! Handlers stay as simple as the guide's: they read cookies with
+//! actix-web's `req.cookie(name)` (the guide's `Cookie()` dependency) and
+//! write them with `policy.cookie(..)` (the guide's `response.set_cookie`)
+//! or a plain `Cookie`; the policy layer adds and checks everything else.
 
+use actix_cookie_policy::{CookieError, Policy};
 use actix_web::cookie::Cookie;
+use actix_web::cookie::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde_json::json;
-
-use crate::policy::{CookieError, Policy, RequestCookieExt};
 
 /// Registers the guide's endpoints and `/logout`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,31 +26,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `response.set_cookie(key="mycookie", value="cookievalue", max_age=1800, httponly=True)`.
 #[get("/set-cookie")]
 async fn set_cookie(policy: Policy) -> Result<HttpResponse, CookieError> {
-    let cookie = policy
-        .set_cookie("mycookie", "cookievalue")?
-        .max_age(1800)
-        .http_only(true);
+    let mut cookie = policy.cookie("mycookie", "cookievalue")?;
+    cookie.set_max_age(Duration::seconds(1800));
+    cookie.set_http_only(true);
     Ok(HttpResponse::Ok()
-        .append_header(cookie)
+        .cookie(cookie)
         .json(json!({ "message": "Cookie set" })))
 }
 
 /// `mycookie: str | None = Cookie(default=None)`.
 #[get("/get-cookie")]
 async fn get_cookie(req: HttpRequest) -> HttpResponse {
-    let mycookie = req.cookie_value("mycookie");
-    HttpResponse::Ok().json(json!({ "mycookie": mycookie }))
+    let mycookie = req.cookie("mycookie");
+    HttpResponse::Ok().json(json!({ "mycookie": mycookie.as_ref().map(Cookie::value) }))
 }
 
 /// `response.set_cookie(key="username", value="alice", max_age=3600, httponly=True)`.
 #[get("/login")]
 async fn login(policy: Policy) -> Result<HttpResponse, CookieError> {
-    let cookie = policy
-        .set_cookie("username", "alice")?
-        .max_age(3600)
-        .http_only(true);
+    let mut cookie = policy.cookie("username", "alice")?;
+    cookie.set_max_age(Duration::seconds(3600));
+    cookie.set_http_only(true);
     Ok(HttpResponse::Ok()
-        .append_header(cookie)
+        .cookie(cookie)
         .json(json!({ "message": "Logged in and cookie set" })))
 }
 
@@ -60,8 +56,8 @@ async fn login(policy: Policy) -> Result<HttpResponse, CookieError> {
 /// (`if username:`), an empty value counts as no cookie.
 #[get("/profile")]
 async fn profile(req: HttpRequest) -> HttpResponse {
-    let message = match req.cookie_value("username") {
-        Some(name) if !name.is_empty() => format!("Welcome back, {name}!"),
+    let message = match req.cookie("username") {
+        Some(name) if !name.value().is_empty() => format!("Welcome back, {}!", name.value()),
         _ => "No username cookie found".to_owned(),
     };
     HttpResponse::Ok().json(json!({ "message": message }))

@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use actix_cookie_policy::CookiePolicy;
 use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test;
-use cookie_policy::policy::CookiePolicy;
 use cookie_policy::settings::{Profile, Settings};
 
 /// The repository's own `config/` folder.
@@ -66,4 +66,12 @@ pub async fn get(
     let status = res.status();
     let cookies = set_cookies(&res);
     (status, cookies, body_text(res).await)
+}
+
+/// Seconds since the Unix epoch: the issue time of a protected value made now.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is past 1970")
+        .as_secs()
 }

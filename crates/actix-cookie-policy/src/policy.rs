@@ -56,6 +56,13 @@ pub struct CookiePolicy {
     keys: Option<Arc<KeyRing>>,
 }
 
+/// A policy serializes as the configuration it was built from (never its keys).
+impl serde::Serialize for CookiePolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.config.serialize(serializer)
+    }
+}
+
 impl Default for CookiePolicy {
     fn default() -> Self {
         Self {
@@ -192,29 +199,6 @@ impl CookiePolicy {
             .get(name)
             .or_else(|| self.prefixed.get(name).and_then(|d| self.overrides.get(d)))
             .unwrap_or(&self.defaults)
-    }
-
-    /// The names of the cookies declared protected.
-    pub fn protected_cookies(&self) -> impl Iterator<Item = &str> {
-        self.overrides
-            .iter()
-            .filter(|(_, a)| a.protection.is_some())
-            .map(|(n, _)| n.as_str())
-    }
-
-    /// The configuration keys that let a cookie go out without `Secure`
-    /// (`cookies.secure`, `cookies.overrides.<name>.secure`).
-    pub fn insecure_keys(&self) -> Vec<String> {
-        let mut keys = Vec::new();
-        if !self.config.secure {
-            keys.push("cookies.secure".to_owned());
-        }
-        for (name, o) in &self.config.overrides {
-            if o.secure == Some(false) {
-                keys.push(format!("cookies.overrides.{name}.secure"));
-            }
-        }
-        keys
     }
 
     /// The name a cookie is sent under: its declared prefix in front of a

@@ -1,0 +1,164 @@
+//! The playground (`/cookies`, `/cookies/set`, `/cookies/delete`) through
+//! the production app factory: what the inbound rules let the app see, the
+//! 431 limits, and cookies set and removed through the policy, with the exact
+//! headers and bodies.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use common::get;
+use cookie_policy::settings::Profile;
+
+#[actix_web::test]
+async fn the_playground_lists_only_what_the_inbound_rules_accept() {
+    let rows: &[(&str, &str, &str)] = &[
+        (
+            "R17 several separators",
+            "a=1;b=2 ;  c = 3",
+            r#"{"cookies":{"a":"1","b":"2","c":"3"}}"#,
+        ),
+        (
+            "R18 malformed pairs skipped",
+            "ok=1; a b=2; c=d e; novalue; p=%zz; q=%41",
+            r#"{"cookies":{"ok":"1","q":"%41"}}"#,
+        ),
+        (
+            "R19 names not decoded",
+            "%5F%5FHost-sid=x; user%6Eame=y",
+            r#"{"cookies":{"%5F%5FHost-sid":"x","user%6Eame":"y"}}"#,
+        ),
+        (
+            "R19/R9 case-folded prefix refused",
+            "__host-sid=x; __Host-sid=y",
+            r#"{"cookies":{"__Host-sid":"y"}}"#,
+        ),
+        (
+            "R20 sensitive duplicate absent",
+            "__Host-sid=a; __Host-sid=b; theme=dark",
+            r#"{"cookies":{"theme":"dark"}}"#,
+        ),
+        (
+            "R20 others: first wins",
+            "theme=dark; theme=light",
+            r#"{"cookies":{"theme":"dark"}}"#,
+        ),
+    ];
+    for (what, cookie, want) in rows {
+        let (status, _, body) = get(Profile::Development, "/cookies", Some(cookie)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, *want), "{what}");
+    }
+}
+
+#[actix_web::test]
+async fn r16_too_many_bytes_or_pairs_answer_431_before_any_handler() {
+    let big = format!("a={}", "x".repeat(8191));
+    let (status, _, body) = get(Profile::Development, "/cookies", Some(&big)).await;
+    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"cookie_header_too_large","loc":["header","cookie"],"msg":"the Cookie header is 8193 bytes, over the limit of 8192; clear this site's cookies and try again"}]}"#
+    );
+    let many: Vec<String> = (0..101).map(|i| format!("c{i}=1")).collect();
+    let (status, _, body) = get(Profile::Development, "/login", Some(&many.join("; "))).await;
+    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"too_many_cookies","loc":["header","cookie"],"msg":"the request carries more than 100 cookies; clear this site's cookies and try again"}]}"#
+    );
+    let (status, _, _) = get(
+        Profile::Development,
+        "/cookies",
+        Some(&many[..100].join("; ")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_playground_sets_through_the_policy_and_redirects() {
+    let (status, cookies, _) = get(Profile::Development, "/cookies/set?a=1&b=two", None).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(
+        cookies,
+        [
+            "a=1; HttpOnly; SameSite=Lax; Path=/",
+            "b=two; HttpOnly; SameSite=Lax; Path=/"
+        ]
+    );
+    let (status, cookies, _) = get(Profile::Production, "/cookies/set/theme/dark", None).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(
+        cookies,
+        ["theme=dark; HttpOnly; SameSite=Lax; Secure; Path=/"]
+    );
+    let (status, cookies, _) = get(Profile::Development, "/cookies/delete?a&b&a", None).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(
+        cookies,
+        [
+            "a=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "b=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn the_playground_refuses_what_the_rules_refuse_with_422_and_sets_nothing() {
+    let rows: &[(&str, &str)] = &[
+        (
+            "/cookies/set?ok=1&a=x%3B%20Domain%3Devil.example",
+            r#"{"detail":[{"type":"invalid_cookie_value","loc":["cookie","a"],"msg":"cookie `a`: byte 0x3B (';') at position 1 is not allowed in a cookie value; encode the value, for example with CookiePolicy::encoded_cookie (percent-encoding) or as base64url (R2)"}]}"#,
+        ),
+        (
+            "/cookies/set?a%20b=1",
+            r#"{"detail":[{"type":"invalid_cookie_name","loc":["cookie","a b"],"msg":"cookie `a b`: byte 0x20 (space) at position 1 is not allowed in a cookie name, which must be an RFC 9110 token (R1)"}]}"#,
+        ),
+        (
+            "/cookies/set/a/x%0D%0ASet-Cookie:%20evil=1",
+            r#"{"detail":[{"type":"invalid_cookie_value","loc":["cookie","a"],"msg":"cookie `a`: byte 0x0D at position 1 is not allowed in a cookie value; encode the value, for example with CookiePolicy::encoded_cookie (percent-encoding) or as base64url (R2)"}]}"#,
+        ),
+        (
+            "/cookies/set?a=1&a=2",
+            r#"{"detail":[{"type":"duplicate_cookie","loc":["cookie","a"],"msg":"cookie `a`: the request sets this cookie twice; set it once (R13)"}]}"#,
+        ),
+        (
+            "/cookies/set?__host-x=1",
+            r#"{"detail":[{"type":"non_canonical_prefix","loc":["cookie","__host-x"],"msg":"cookie `__host-x`: browsers read this name as __Host- prefixed; spell the prefix exactly __Host- (R9)"}]}"#,
+        ),
+    ];
+    for (uri, want) in rows {
+        let (status, cookies, body) = get(Profile::Production, uri, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
+        assert!(cookies.is_empty(), "{uri}: nothing is set");
+        assert_eq!(body, *want, "{uri}");
+    }
+    let big = format!("/cookies/set?a={}", "x".repeat(4096));
+    let (status, cookies, body) = get(Profile::Development, &big, None).await;
+    assert_eq!(
+        (status, cookies.len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 0)
+    );
+    assert!(
+        body.starts_with(r#"{"detail":[{"type":"cookie_too_large","loc":["cookie","a"]"#),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn what_the_playground_sets_it_reads_back_unchanged() {
+    let value = "v%41l!#$&'()*+-./:<=>?@[]^_`{|}~";
+    let uri = format!("/cookies/set?k={}", percent(value));
+    let (status, cookies, _) = get(Profile::Development, &uri, None).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let sent = cookies[0].split(';').next().unwrap().to_owned();
+    assert_eq!(sent, format!("k={value}"));
+    let (_, _, body) = get(Profile::Development, "/cookies", Some(&sent)).await;
+    assert_eq!(
+        body,
+        serde_json::json!({ "cookies": { "k": value } }).to_string()
+    );
+}
+
+fn percent(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
