@@ -3,7 +3,8 @@
 //! is built, so that no request merges or checks them again.
 
 use crate::config::{
-    CookieOverride, CookiePolicyConfig, Lifetime, Prefix, Priority, Protection, SameSite,
+    CookieOverride, CookiePolicyConfig, Lifetime, MAX_LIFETIME_SECONDS, Prefix, Priority,
+    Protection, SameSite,
 };
 use crate::error::PolicyConfigError;
 use crate::rules;
@@ -128,6 +129,18 @@ impl CookieAttributes {
             key: format!("{key}.{field}"),
             message,
         };
+        // Configuration files are checked when read (`Lifetime`'s
+        // deserializer); a lifetime given in code is checked here.
+        if let Lifetime::Seconds(s) = self.max_age
+            && !(1..=MAX_LIFETIME_SECONDS).contains(&s)
+        {
+            return Err(err(
+                "max_age",
+                format!(
+                    "{s} is not a number of seconds from 1 to {MAX_LIFETIME_SECONDS} (400 days), nor \"session\" (R12)"
+                ),
+            ));
+        }
         if let Err((kind, message)) = rules::check_path(&self.path) {
             return Err(err("path", format!("{message} ({})", kind.rule())));
         }

@@ -9,7 +9,7 @@
 //! (R21).
 //!
 //! The app then reads the accepted pairs from one canonical `Cookie` header
-//! ([`RequestCookies::header`]) in which `%` is written `%25`, so that
+//! (the `Display` of [`RequestCookies`]) in which `%` is written `%25`, so that
 //! actix-web's `HttpRequest::cookie`, which percent-decodes, returns exactly
 //! the bytes the client sent and can never turn `%5F%5FHost-sid` into
 //! `__Host-sid`.
@@ -19,6 +19,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::time::SystemTime;
 
 use actix_web::http::header::HeaderValue;
@@ -295,21 +296,19 @@ impl<'a> RequestCookies<'a> {
             }
         });
     }
+}
 
-    /// The `Cookie` header the app reads: the accepted pairs as
-    /// `name=value` joined by `"; "`, each `%` written `%25` (see the
-    /// module's documentation).
-    pub(crate) fn header(&self) -> String {
-        let mut out = String::new();
+/// The `Cookie` header the app reads: the accepted pairs as `name=value`
+/// joined by `"; "`, each `%` written `%25` (see the module's documentation).
+impl fmt::Display for RequestCookies<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, p) in self.pairs.iter().enumerate() {
             if i > 0 {
-                out.push_str("; ");
+                f.write_str("; ")?;
             }
-            out.push_str(&escaped(p.name));
-            out.push('=');
-            out.push_str(&escaped(&p.value));
+            write!(f, "{}={}", escaped(p.name), escaped(&p.value))?;
         }
-        out
+        Ok(())
     }
 }
 

@@ -68,6 +68,7 @@ mod middleware;
 mod policy;
 mod response;
 mod rules;
+mod same_text;
 mod set_cookie;
 pub mod testing;
 mod typed;

@@ -22,6 +22,7 @@ use crate::extract::{LayerPolicy, Policy};
 use crate::policy::CookiePolicy;
 use crate::response;
 use crate::rules::host_name;
+use crate::same_text::displays_as;
 
 /// The cookie policy middleware: `App::new().wrap(CookiePolicyLayer::new(policy))`.
 ///
@@ -159,18 +160,18 @@ fn read_cookies(
         return Ok(Vec::new());
     }
     let read = cookie_header::parse(policy, fields).map(|cookies| {
-        let header = cookies.header();
-        let unchanged = matches!(fields, [one] if one.as_bytes() == header.as_bytes());
-        // What the app must read, when the layer rewrites the header.
-        let accepted: Option<Vec<(String, String)>> = (!unchanged).then(|| {
+        let unchanged = matches!(fields, [one] if displays_as(&cookies, one.as_bytes()));
+        // The header the app reads instead, and the pairs it holds.
+        let rewrite = (!unchanged).then(|| {
             let pairs = cookies.pairs.iter();
-            pairs
+            let accepted: Vec<(String, String)> = pairs
                 .map(|p| (p.name.to_owned(), p.value.to_string()))
-                .collect()
+                .collect();
+            (cookies.to_string(), accepted)
         });
-        (header, accepted, cookies.diagnostics, cookies.reissue)
+        (rewrite, cookies.diagnostics, cookies.reissue)
     });
-    let (header, accepted, diagnostics, reissue) = match read {
+    let (rewrite, diagnostics, reissue) = match read {
         Ok(read) => read,
         Err(limit) => {
             log::warn!("refused {} {}: {limit}", req.method(), req.path());
@@ -182,7 +183,7 @@ fn read_cookies(
         req.extensions_mut()
             .insert(Diagnostics(Arc::new(diagnostics)));
     }
-    if let Some(accepted) = accepted {
+    if let Some((header, accepted)) = rewrite {
         match HeaderValue::try_from(header) {
             Ok(value) if !accepted.is_empty() => {
                 req.headers_mut().insert(COOKIE, value);

@@ -15,6 +15,7 @@ use crate::error::{CookieError, ViolationKind};
 use crate::keys::unix_seconds;
 use crate::policy::CookiePolicy;
 use crate::rules::{self, printable};
+use crate::same_text::displays_as;
 use crate::set_cookie::SetCookie;
 
 /// What applying the policy to a response's cookies found.
@@ -42,95 +43,108 @@ pub(crate) fn apply(
 ) -> Outcome {
     let now = SystemTime::now();
     let mut outcome = Outcome::default();
-    let mut out = Sent::default();
-    for original in headers.get_all(SET_COOKIE) {
-        let sent = prepare_header(policy, original, now, &host).and_then(|(cookie, sensitive)| {
-            out.push(&cookie, Some(original), now)?;
-            Ok(sensitive)
-        });
-        match sent {
-            Ok(sensitive) => outcome.sensitive |= sensitive,
-            Err(e) => {
-                outcome.errors.push(e);
-                out.changed = true;
+    // The headers to send, and whether they differ from the app's.
+    let (sent, changed) = {
+        let mut cookies: Vec<Prepared<'_>> = Vec::new();
+        let mut changed = false;
+        for original in headers.get_all(SET_COOKIE) {
+            match prepare_header(policy, original, now, &host) {
+                Ok((cookie, sensitive)) => cookies.push(Prepared {
+                    cookie,
+                    original: Some(original),
+                    sensitive,
+                }),
+                Err(e) => {
+                    outcome.errors.push(e);
+                    changed = true;
+                }
             }
         }
-    }
-    for r in reissue {
-        if out.names.contains_key(&r.name) {
-            continue; // the response sets the cookie itself
+        for r in reissue {
+            if cookies.iter().any(|c| c.cookie.name == r.name) {
+                continue; // the response sets the cookie itself
+            }
+            match reissued(policy, r, now, &host) {
+                Ok(cookie) => cookies.push(Prepared {
+                    cookie,
+                    original: None,
+                    sensitive: true,
+                }),
+                Err(e) => outcome.errors.push(e),
+            }
         }
-        let sent = reissued(policy, r, now, &host).and_then(|cookie| out.push(&cookie, None, now));
-        match sent {
-            Ok(()) => outcome.sensitive = true,
-            Err(e) => outcome.errors.push(e),
+        if cookies.len() > 1 {
+            let before = outcome.errors.len();
+            drop_duplicates(&mut cookies, now, &mut outcome.errors);
+            changed |= outcome.errors.len() > before;
         }
-    }
-    if out.changed && (outcome.errors.is_empty() || keep_valid) {
+        let mut sent = Vec::with_capacity(cookies.len());
+        for c in cookies {
+            outcome.sensitive |= c.sensitive;
+            match c.original {
+                Some(h) if displays_as(&c.cookie, h.as_bytes()) => sent.push(h.clone()),
+                _ => {
+                    changed = true;
+                    // Every part was checked against the grammar: never refused.
+                    match HeaderValue::try_from(c.cookie.to_string()) {
+                        Ok(h) => sent.push(h),
+                        Err(_) => outcome.errors.push(CookieError::new(
+                            printable(&c.cookie.name),
+                            ViolationKind::InvalidAttribute,
+                            "the cookie cannot be written as a header",
+                        )),
+                    }
+                }
+            }
+        }
+        (sent, changed)
+    };
+    if changed && (outcome.errors.is_empty() || keep_valid) {
         headers.remove(SET_COOKIE);
-        for h in out.headers {
+        for h in sent {
             headers.append(SET_COOKIE, h);
         }
     }
     outcome
 }
 
-/// The headers to send, and what R13 needs to know of them.
-#[derive(Default)]
-struct Sent {
-    headers: Vec<HeaderValue>,
-    /// Per name on the wire: each cookie sent's removal state, Domain and Path.
-    names: HashMap<String, Vec<(bool, Option<String>, Option<String>)>>,
-    /// A header differs from the app's, or one is missing or added.
-    changed: bool,
+/// A cookie ready to send.
+struct Prepared<'a> {
+    cookie: SetCookie<'a>,
+    /// The app's header it came from; `None` for a re-issued cookie.
+    original: Option<&'a HeaderValue>,
+    sensitive: bool,
 }
 
-impl Sent {
-    /// Adds `c`, written canonically: the app's header `original` itself
-    /// when it already is exactly that.
-    fn push(
-        &mut self,
-        c: &SetCookie<'_>,
-        original: Option<&HeaderValue>,
-        now: SystemTime,
-    ) -> Result<(), CookieError> {
-        let placement = (
-            c.is_removal(now),
-            c.domain.as_deref().map(str::to_owned),
-            c.path.as_deref().map(str::to_owned),
-        );
-        let earlier = self.names.entry(c.name.to_string()).or_default();
-        // R13: one cookie per name, except removals of distinct (Domain,
-        // Path): the one way to purge copies planted under other paths.
-        let clash = earlier
-            .iter()
-            .any(|e| !(placement.0 && e.0 && (&e.1, &e.2) != (&placement.1, &placement.2)));
-        if clash {
-            return Err(CookieError::new(
+/// R13: one cookie per name in a response, the first one kept; except
+/// removals under distinct (`Domain`, `Path`), the one way to purge copies
+/// of a cookie planted under other paths or domains.
+fn drop_duplicates(
+    cookies: &mut Vec<Prepared<'_>>,
+    now: SystemTime,
+    errors: &mut Vec<CookieError>,
+) {
+    let mut kept: HashMap<&str, Vec<usize>> = HashMap::with_capacity(cookies.len());
+    let mut keep = vec![true; cookies.len()];
+    for (i, c) in cookies.iter().enumerate() {
+        let c = &c.cookie;
+        let earlier = kept.entry(c.name.as_ref()).or_default();
+        let purge = |o: &SetCookie<'_>| {
+            c.is_removal(now) && o.is_removal(now) && (&o.domain, &o.path) != (&c.domain, &c.path)
+        };
+        if earlier.iter().all(|&j| purge(&cookies[j].cookie)) {
+            earlier.push(i);
+        } else {
+            keep[i] = false;
+            errors.push(CookieError::new(
                 printable(&c.name),
                 ViolationKind::DuplicateCookie,
                 "the response sets this cookie twice; set it once",
             ));
         }
-        earlier.push(placement);
-        let text = c.to_string();
-        let header = match original {
-            Some(h) if h.as_bytes() == text.as_bytes() => h.clone(),
-            _ => {
-                self.changed = true;
-                // Every part was checked against the grammar: never refused.
-                HeaderValue::try_from(text).map_err(|_| {
-                    CookieError::new(
-                        printable(&c.name),
-                        ViolationKind::InvalidAttribute,
-                        "the cookie cannot be written as a header",
-                    )
-                })?
-            }
-        };
-        self.headers.push(header);
-        Ok(())
     }
+    let mut keep = keep.into_iter();
+    cookies.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// One header through the outbound step: parsed, prepared, checked against

@@ -30,7 +30,7 @@ use crate::policy::CookiePolicy;
 use crate::set_cookie::SetCookie;
 
 /// Parses every `Set-Cookie` header, strictly (see [`SetCookie::parse`]).
-pub fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie<'static>>, CookieError> {
+fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie<'static>>, CookieError> {
     headers
         .get_all(SET_COOKIE)
         .map(|v| {

@@ -22,7 +22,7 @@ fn run(policy: &CookiePolicy, raw: &[&[u8]]) -> Result<Seen, LimitExceeded> {
         .iter()
         .map(|d| (d.name.clone(), d.kind))
         .collect();
-    Ok((read.header(), skipped))
+    Ok((read.to_string(), skipped))
 }
 
 /// The diagnostics of `raw` under `policy`, with their sentences.
@@ -358,7 +358,7 @@ fn protected_values_are_opened_for_the_app() {
     let fields = fields(&[header.as_bytes()]);
     let read = parse(&p, &fields).unwrap();
     assert_eq!(
-        read.header(),
+        read.to_string(),
         "a=1; session=alice; prefs=x%2541; sid=s1; b=2"
     );
     assert!(read.diagnostics.is_empty() && read.reissue.is_empty());
@@ -375,7 +375,7 @@ fn a_value_under_a_previous_key_is_opened_and_to_be_reissued_with_its_issue_time
     );
     let fields = fields(&[header.as_bytes()]);
     let read = parse(&p, &fields).unwrap();
-    assert_eq!(read.header(), "session=bob; sid=s1");
+    assert_eq!(read.to_string(), "session=bob; sid=s1");
     assert_eq!(
         read.reissue,
         [
@@ -508,7 +508,7 @@ fn a_protected_value_that_does_not_open_is_absent_with_the_reason() {
         let full = format!("a=1; {header}");
         let fields = fields(&[full.as_bytes()]);
         let read = parse(&p, &fields).unwrap();
-        assert_eq!(read.header(), "a=1", "{header}");
+        assert_eq!(read.to_string(), "a=1", "{header}");
         assert_eq!(
             read.diagnostics,
             [diagnostic(name, kind, detail)],
@@ -622,7 +622,7 @@ mod properties {
                 .filter_map(|f| HeaderValue::from_bytes(f).ok())
                 .collect();
             let Ok(read) = parse(&p, &values) else { return Ok(()) };
-            let header = read.header();
+            let header = read.to_string();
             let again = [HeaderValue::from_str(&header).unwrap()];
             let reread = parse(&p, &again).unwrap();
             prop_assert!(reread.diagnostics.is_empty(), "{}: {:?}", header, reread.diagnostics);
