@@ -138,7 +138,7 @@ where
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let reissue = match read_cookies(&self.policy, &mut req) {
             Ok(reissue) => reissue,
-            Err(res) => return Box::pin(ready(Ok(req.into_response(res).map_into_right_body()))),
+            Err(res) => return Box::pin(ready(Ok(req.into_response(*res).map_into_right_body()))),
         };
         req.add_data_container(self.data.clone());
         let fut = self.service.call(req);
@@ -154,7 +154,7 @@ where
 fn read_cookies(
     policy: &CookiePolicy,
     req: &mut ServiceRequest,
-) -> Result<Vec<Reissue>, HttpResponse> {
+) -> Result<Vec<Reissue>, Box<HttpResponse>> {
     let fields = req.headers().get_all(COOKIE).as_slice();
     if fields.is_empty() {
         return Ok(Vec::new());
@@ -175,7 +175,7 @@ fn read_cookies(
         Ok(read) => read,
         Err(limit) => {
             log::warn!("refused {} {}: {limit}", req.method(), req.path());
-            return Err(limit.error_response());
+            return Err(Box::new(limit.error_response()));
         }
     };
     if !diagnostics.is_empty() {
@@ -196,7 +196,7 @@ fn read_cookies(
         if !app_reads_only(req.request(), &accepted) {
             log::error!("{LAYER_ORDER}");
             let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
-            return Err(body.respond(StatusCode::INTERNAL_SERVER_ERROR));
+            return Err(Box::new(body.respond(StatusCode::INTERNAL_SERVER_ERROR)));
         }
     }
     Ok(reissue)
