@@ -525,24 +525,27 @@ fn protected_cookies_need_keys() {
 
 #[test]
 fn a_lifetime_given_in_code_is_refused_outside_1_to_400_days() {
-    for build in [
-        CookiePolicy::builder().max_age(0),
-        CookiePolicy::builder().max_age(MAX_LIFETIME_SECONDS + 1),
-    ] {
-        let e = build.build().unwrap_err();
-        assert_eq!(e.key, "cookies.max_age");
-    }
-    let e = CookiePolicy::builder()
-        .cookie("x", CookieOverride::default().max_age(0))
-        .build()
-        .unwrap_err();
-    assert_eq!(e.key, "cookies.overrides.x.max_age");
-    assert!(
-        CookiePolicy::builder()
-            .max_age(MAX_LIFETIME_SECONDS)
-            .build()
-            .is_ok()
+    let refused = |build: CookiePolicyBuilder| build.build().unwrap_err().to_string();
+    assert_eq!(
+        refused(CookiePolicy::builder().max_age(0)),
+        "cookies.max_age: 0 is not a number of seconds from 1 to 34560000 (400 days), nor \"session\" (R12)"
     );
+    assert_eq!(
+        refused(CookiePolicy::builder().max_age(MAX_LIFETIME_SECONDS + 1)),
+        "cookies.max_age: 34560001 is not a number of seconds from 1 to 34560000 (400 days), nor \"session\" (R12)"
+    );
+    assert_eq!(
+        refused(CookiePolicy::builder().cookie("x", CookieOverride::default().max_age(0))),
+        "cookies.overrides.x.max_age: 0 is not a number of seconds from 1 to 34560000 (400 days), nor \"session\" (R12)"
+    );
+    for edge in [1, MAX_LIFETIME_SECONDS] {
+        let p = CookiePolicy::builder()
+            .cookie("x", CookieOverride::default().max_age(edge))
+            .max_age(edge)
+            .build()
+            .unwrap();
+        assert_eq!(p.attributes("x").max_age, Lifetime::Seconds(edge));
+    }
 }
 
 #[test]
