@@ -4,13 +4,14 @@
 #   docker run --rm cookie-policy keygen
 #   docker run -e APP_KEYS__CURRENT=<key> -p 8080:8080 cookie-policy
 #
-# Both base images are build arguments, so other tags (or local stand-ins, as
-# scripts/docker-smoke.sh builds where no container registry is reachable)
-# can be used:  --build-arg RUST_IMAGE=... --build-arg RUNTIME_IMAGE=...
-# RUST_IMAGE needs Rust 1.89 or newer (the crate's rust-version), cargo and a
-# C toolchain; RUNTIME_IMAGE needs useradd and a glibc at least as new as the
-# build stage's (use the same Debian release for both: bookworm by default).
-# Works with the classic builder and with BuildKit (no BuildKit-only syntax).
+# Needs BuildKit (the default builder since Docker 23; DOCKER_BUILDKIT=1 on
+# older engines) for its cache mounts. Both base images are build arguments,
+# so other tags (or the local stand-ins scripts/docker-smoke.sh builds where
+# no container registry is reachable) can be used:
+#   --build-arg RUST_IMAGE=... --build-arg RUNTIME_IMAGE=...
+# RUST_IMAGE needs Rust 1.89 or newer, cargo and a C toolchain, with
+# CARGO_HOME=/usr/local/cargo; RUNTIME_IMAGE needs useradd and a glibc at
+# least as new as the build stage's (use one Debian release for both).
 
 ARG RUST_IMAGE=rust:1.89-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
@@ -20,38 +21,20 @@ FROM ${RUST_IMAGE} AS build
 WORKDIR /build
 ENV CARGO_TERM_COLOR=never
 
-# 1. Dependencies only: the manifest and lock file, with stub sources for
-#    every target the manifest declares ([[bench]], [[test]], [[example]],
-#    [[bin]]: their files must exist for the manifest to load) besides
-#    src/main.rs and src/lib.rs. This layer is rebuilt only when Cargo.toml or
-#    Cargo.lock change, so a source change does not recompile every crate.
-#    (A build.rs, if one is ever added, must be copied in before this step.)
-COPY Cargo.toml Cargo.lock ./
-RUN set -eu; \
-    mkdir -p src; echo 'fn main() {}' > src/main.rs; : > src/lib.rs; \
-    for stub in $(awk ' \
-      function flush() { if (kind != "") { if (path == "" && name != "") path = dir[kind] "/" name ".rs"; if (path != "") print path }; kind = ""; name = ""; path = "" } \
-      BEGIN { dir["bench"] = "benches"; dir["test"] = "tests"; dir["example"] = "examples"; dir["bin"] = "src/bin" } \
-      /^[ \t]*\[/ { flush() } \
-      /^[ \t]*\[\[bench\]\]/ { kind = "bench" } \
-      /^[ \t]*\[\[test\]\]/ { kind = "test" } \
-      /^[ \t]*\[\[example\]\]/ { kind = "example" } \
-      /^[ \t]*\[\[bin\]\]/ { kind = "bin" } \
-      kind != "" && /^[ \t]*(name|path)[ \t]*=/ { v = $0; sub(/^[^"]*"/, "", v); sub(/".*/, "", v); if ($0 ~ /^[ \t]*name/) name = v; else path = v } \
-      END { flush() } \
-      ' Cargo.toml); do \
-      mkdir -p "$(dirname "$stub")"; [ -e "$stub" ] || echo 'fn main() {}' > "$stub"; \
-    done; \
-    cargo build --release --locked --bin cookie-policy; \
-    rm -rf src target/release/cookie-policy target/release/.fingerprint/cookie-policy-* \
-      target/release/deps/cookie_policy-* target/release/deps/libcookie_policy-*
+# The workspace as .dockerignore lets it in: the manifests and lock file, the
+# server's sources and README.md (its doctests embed it), and crates/ (the
+# library, with its own README.md).
+COPY . .
 
-# 2. The crate itself (the library embeds README.md as its documentation).
-#    The other targets stay stubs: the binary does not use them. The touch
-#    makes cargo see the sources as newer than the stub build.
-COPY README.md ./
-COPY src ./src
-RUN touch src/main.rs src/lib.rs \
+# The registry and target/ live in cache mounts, which outlast the build, so
+# dependencies are compiled again only when the lock file changes them.
+# Cargo judges the workspace's own crates by file times, and the mount may
+# hold a build of other sources with later times: the touch makes it compile
+# them from what was just copied. The binary is copied out of the mount,
+# which the image does not keep.
+RUN --mount=type=cache,id=cookie-policy-registry,target=/usr/local/cargo/registry \
+    --mount=type=cache,id=cookie-policy-target,target=/build/target \
+    find . -path ./target -prune -o -name '*.rs' -exec touch {} + \
  && cargo build --release --locked --bin cookie-policy \
  && install -D -m 0755 target/release/cookie-policy /out/cookie-policy
 
