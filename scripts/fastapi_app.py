@@ -1,12 +1,9 @@
 """The FastAPI cookie guide's app, for the load benchmark's third column.
 
-The endpoints and bodies are those of /work/shared/seed/fastapi-cookie-guide.txt
-(the guide's own `def` handlers, unchanged), plus `/healthz` so the benchmark
-can tell when the server is up.
-
-Run (as scripts/bench-load.sh does):
-    uvicorn --app-dir scripts fastapi_app:app --host 127.0.0.1 --port 8082 \
-        --workers 2 --log-level warning
+The guide's endpoints, bodies and `def` handlers, unchanged, plus `/healthz`
+so the benchmark can tell when the server is up. scripts/bench-load.sh
+--fastapi runs it with uvicorn on 127.0.0.1 with two workers:
+    uvicorn --app-dir scripts fastapi_app:app --port PORT --workers 2
 """
 
 from fastapi import Cookie, FastAPI, Response
