@@ -55,7 +55,7 @@ cleanup() {
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then echo "FAIL: aborted (exit status $rc)"; failed=1; fi
   say "total $((SECONDS - START))s; logs in $LOG"
   echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
+  exit $((failed > 0)) # an EXIT trap's own status is not the script's
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
