@@ -306,7 +306,9 @@ impl fmt::Display for RequestCookies<'_> {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            write!(f, "{}={}", escaped(p.name), escaped(&p.value))?;
+            f.write_str(&escaped(p.name))?;
+            f.write_str("=")?;
+            f.write_str(&escaped(&p.value))?;
         }
         Ok(())
     }

@@ -254,7 +254,7 @@ impl CookiePolicy {
         rules::check_name(&name)?;
         rules::check_value(&name, &value)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(self.wire_name(&name).into_owned(), value);
+        let mut cookie = Cookie::new(Self::with_prefix(name, attrs), value);
         self.set_attributes(&mut cookie, attrs);
         if let Some(seconds) = attrs.max_age.seconds() {
             cookie.set_max_age(Duration::seconds(i64::from(seconds)));
@@ -307,11 +307,19 @@ impl CookiePolicy {
         let name = name.into();
         rules::check_name(&name)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(self.wire_name(&name).into_owned(), "");
+        let mut cookie = Cookie::new(Self::with_prefix(name, attrs), "");
         self.set_attributes(&mut cookie, attrs);
         cookie.set_max_age(Duration::ZERO);
         cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
         Ok(cookie)
+    }
+
+    /// `name` under its declared prefix, unless it already carries it.
+    fn with_prefix(name: String, attrs: &CookieAttributes) -> String {
+        match attrs.prefix {
+            Some(p) if !name.starts_with(p.as_str()) => format!("{}{name}", p.as_str()),
+            _ => name,
+        }
     }
 
     fn set_attributes(&self, cookie: &mut Cookie<'static>, attrs: &CookieAttributes) {

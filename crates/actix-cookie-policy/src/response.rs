@@ -43,8 +43,8 @@ pub(crate) fn apply(
 ) -> Outcome {
     let now = SystemTime::now();
     let mut outcome = Outcome::default();
-    // The headers to send, and whether they differ from the app's.
-    let (sent, changed) = {
+    // The headers to send, when they differ from the app's.
+    let sent = {
         let mut cookies: Vec<Prepared<'_>> = Vec::new();
         let mut changed = false;
         for original in headers.get_all(SET_COOKIE) {
@@ -78,28 +78,33 @@ pub(crate) fn apply(
             drop_duplicates(&mut cookies, now, &mut outcome.errors);
             changed |= outcome.errors.len() > before;
         }
+        outcome.sensitive = cookies.iter().any(|c| c.sensitive);
+        // The usual response: every header already exactly what is sent.
+        changed |= !cookies.iter().all(|c| {
+            c.original
+                .is_some_and(|h| displays_as(&c.cookie, h.as_bytes()))
+        });
+        if !changed {
+            return outcome;
+        }
         let mut sent = Vec::with_capacity(cookies.len());
         for c in cookies {
-            outcome.sensitive |= c.sensitive;
             match c.original {
                 Some(h) if displays_as(&c.cookie, h.as_bytes()) => sent.push(h.clone()),
-                _ => {
-                    changed = true;
-                    // Every part was checked against the grammar: never refused.
-                    match HeaderValue::try_from(c.cookie.to_string()) {
-                        Ok(h) => sent.push(h),
-                        Err(_) => outcome.errors.push(CookieError::new(
-                            printable(&c.cookie.name),
-                            ViolationKind::InvalidAttribute,
-                            "the cookie cannot be written as a header",
-                        )),
-                    }
-                }
+                // Every part was checked against the grammar: never refused.
+                _ => match HeaderValue::try_from(c.cookie.to_string()) {
+                    Ok(h) => sent.push(h),
+                    Err(_) => outcome.errors.push(CookieError::new(
+                        printable(&c.cookie.name),
+                        ViolationKind::InvalidAttribute,
+                        "the cookie cannot be written as a header",
+                    )),
+                },
             }
         }
-        (sent, changed)
+        sent
     };
-    if changed && (outcome.errors.is_empty() || keep_valid) {
+    if outcome.errors.is_empty() || keep_valid {
         headers.remove(SET_COOKIE);
         for h in sent {
             headers.append(SET_COOKIE, h);

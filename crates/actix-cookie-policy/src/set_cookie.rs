@@ -75,17 +75,8 @@ enum Attr {
 }
 
 impl Attr {
-    const ALL: [Attr; 9] = [
-        Attr::HttpOnly,
-        Attr::SameSite,
-        Attr::Secure,
-        Attr::Path,
-        Attr::Domain,
-        Attr::MaxAge,
-        Attr::Expires,
-        Attr::Partitioned,
-        Attr::Priority,
-    ];
+    /// How many there are (`Priority` is the last).
+    const COUNT: usize = Attr::Priority as usize + 1;
 
     fn name(self) -> &'static str {
         match self {
@@ -101,13 +92,61 @@ impl Attr {
         }
     }
 
+    /// The attribute `name` names, matched case-insensitively. The first
+    /// letter and the length tell the nine apart, so one comparison decides.
+    fn named(name: &str) -> Option<Attr> {
+        let which = match (name.bytes().next()?.to_ascii_lowercase(), name.len()) {
+            (b'h', 8) => Attr::HttpOnly,
+            (b's', 8) => Attr::SameSite,
+            (b's', 6) => Attr::Secure,
+            (b'p', 4) => Attr::Path,
+            (b'd', 6) => Attr::Domain,
+            (b'm', 7) => Attr::MaxAge,
+            (b'e', 7) => Attr::Expires,
+            (b'p', 11) => Attr::Partitioned,
+            (b'p', 8) => Attr::Priority,
+            _ => return None,
+        };
+        which.name().eq_ignore_ascii_case(name).then_some(which)
+    }
+
     fn is_flag(self) -> bool {
         matches!(self, Attr::HttpOnly | Attr::Secure | Attr::Partitioned)
     }
 }
 
-/// Spaces and tabs around attributes are not part of them (bis §5.6).
-const OWS: [char; 2] = [' ', '\t'];
+// The header is split at ASCII bytes (`;`, `=`, spaces and tabs), which
+// are always character boundaries: byte scans, not `char` searches.
+
+/// `s` split at every `sep`.
+fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.bytes().position(|b| b == sep) {
+            Some(at) => {
+                rest = s.get(at + 1..);
+                s.get(..at)
+            }
+            None => rest.take(),
+        }
+    })
+}
+
+/// `s` split at its first `sep`.
+fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|b| b == sep)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
+/// `s` without the spaces and tabs around it, which are not part of an
+/// attribute (bis §5.6).
+fn trim(s: &str) -> &str {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = s.bytes().position(|b| !ows(&b)).unwrap_or(s.len());
+    let end = s.bytes().rposition(|b| !ows(&b)).map_or(start, |at| at + 1);
+    s.get(start..end).unwrap_or_default()
+}
 
 impl<'a> SetCookie<'a> {
     /// Parses one `Set-Cookie` header value strictly.
@@ -118,9 +157,9 @@ impl<'a> SetCookie<'a> {
     /// flag with a value, or a malformed value (R4, R5, R6, R12, R14, R15) is
     /// an error naming the cookie and the rule.
     pub fn parse(header: &'a str) -> Result<Self, CookieError> {
-        let mut parts = header.split(';');
+        let mut parts = split(header, b';');
         let first = parts.next().unwrap_or_default();
-        let Some((name, value)) = first.split_once('=') else {
+        let Some((name, value)) = split_once(first, b'=') else {
             return Err(CookieError::new(
                 "",
                 ViolationKind::InvalidName,
@@ -138,20 +177,17 @@ impl<'a> SetCookie<'a> {
             ..SetCookie::default()
         };
         let fail = |kind, detail: String| CookieError::new(printable(name), kind, detail);
-        let mut seen = [false; Attr::ALL.len()];
-        for part in parts.map(|p| p.trim_matches(OWS)).filter(|p| !p.is_empty()) {
-            let (attr, val) = match part.split_once('=') {
-                Some((a, v)) => (a.trim_end_matches(OWS), Some(v.trim_start_matches(OWS))),
+        let mut seen = [false; Attr::COUNT];
+        for part in parts.map(trim).filter(|p| !p.is_empty()) {
+            let (attr, val) = match split_once(part, b'=') {
+                Some((a, v)) => (trim(a), Some(trim(v))),
                 None => (part, None),
             };
-            let Some(which) = Attr::ALL
-                .into_iter()
-                .find(|a| a.name().eq_ignore_ascii_case(attr))
-            else {
+            let Some(which) = Attr::named(attr) else {
                 return Err(fail(
                     ViolationKind::InvalidAttribute,
                     format!(
-                        "unknown attribute {:?}; the policy writes only Expires, Max-Age, Domain, Path, Secure, HttpOnly, SameSite, Partitioned and Priority",
+                        "unknown attribute \"{}\"; the policy writes only Expires, Max-Age, Domain, Path, Secure, HttpOnly, SameSite, Partitioned and Priority",
                         printable(attr)
                     ),
                 ));
@@ -406,33 +442,42 @@ impl<'a> SetCookie<'a> {
 /// `cookie` crate does not write.
 impl fmt::Display for SetCookie<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.name, self.value)?;
+        // Written piece by piece: no padding or width applies here.
+        f.write_str(&self.name)?;
+        f.write_str("=")?;
+        f.write_str(&self.value)?;
         if self.http_only {
             f.write_str("; HttpOnly")?;
         }
         if let Some(same_site) = self.same_site {
-            write!(f, "; SameSite={}", same_site.as_str())?;
+            f.write_str("; SameSite=")?;
+            f.write_str(same_site.as_str())?;
         }
         if self.secure {
             f.write_str("; Secure")?;
         }
         if let Some(path) = &self.path {
-            write!(f, "; Path={path}")?;
+            f.write_str("; Path=")?;
+            f.write_str(path)?;
         }
         if let Some(domain) = &self.domain {
-            write!(f, "; Domain={domain}")?;
+            f.write_str("; Domain=")?;
+            f.write_str(domain)?;
         }
         if let Some(max_age) = self.max_age {
-            write!(f, "; Max-Age={}", max_age.max(0))?;
+            f.write_str("; Max-Age=")?;
+            fmt::Display::fmt(&max_age.max(0), f)?;
         }
         if let Some(expires) = self.expires {
-            write!(f, "; Expires={}", httpdate::HttpDate::from(expires))?;
+            f.write_str("; Expires=")?;
+            fmt::Display::fmt(&httpdate::HttpDate::from(expires), f)?;
         }
         if self.partitioned {
             f.write_str("; Partitioned")?;
         }
         if let Some(priority) = self.priority {
-            write!(f, "; Priority={}", priority.as_str())?;
+            f.write_str("; Priority=")?;
+            f.write_str(priority.as_str())?;
         }
         Ok(())
     }
