@@ -152,7 +152,7 @@ pub fn baseline_app(
 /// The key ring from `APP_KEYS__CURRENT`, or a random one.
 pub fn baseline_keys() -> Arc<KeyRing> {
     let ring = match std::env::var("APP_KEYS__CURRENT") {
-        Ok(k) => KeyRing::from_base64(&k, &[] as &[&str]).unwrap_or_else(|e| {
+        Ok(k) => KeyRing::from_base64(&k, &[]).unwrap_or_else(|e| {
             eprintln!("error: APP_KEYS__CURRENT: {}", e.problem());
             std::process::exit(2)
         }),

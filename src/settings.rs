@@ -328,7 +328,8 @@ fn key_ring(
             .map(Some)
             .map_err(|e| SettingsError::Invalid(vec![format!("  keys: {e}")]));
     };
-    KeyRing::from_base64(current, &keys.previous)
+    let previous: Vec<&str> = keys.previous.iter().map(String::as_str).collect();
+    KeyRing::from_base64(current, &previous)
         .map(Some)
         .map_err(|e| {
             let key = if e.which() == "current" {
@@ -337,7 +338,7 @@ fn key_ring(
                 "keys.previous"
             };
             SettingsError::Invalid(vec![format!(
-                "  keys.{}: {} ({})",
+                "  keys.{}: {}; generate one with `cookie-policy keygen` ({})",
                 e.which(),
                 e.problem(),
                 origin(figment, key)
@@ -666,7 +667,7 @@ mod tests {
             let e = load(jail, Profile::Development).unwrap_err().to_string();
             assert_eq!(
                 e,
-                "invalid configuration:\n  keys.previous[0]: is not base64; generate a key with `cookie-policy keygen` (from APP_KEYS__PREVIOUS)"
+                "invalid configuration:\n  keys.previous[0]: is not base64; generate one with `cookie-policy keygen` (from APP_KEYS__PREVIOUS)"
             );
             Ok(())
         });

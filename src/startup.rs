@@ -34,6 +34,9 @@ pub fn app(
         InitError = (),
     >,
 > {
+    // The request logger wraps the layer so that the layer's own answers
+    // (431, 500) are logged too; it reads no cookies, so the layer is still
+    // the first to read them, as it must be.
     App::new()
         .wrap(CookiePolicyLayer::from(policy))
         .wrap(Logger::new(ACCESS_LOG))

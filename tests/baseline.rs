@@ -19,7 +19,7 @@ mod baseline;
 
 #[actix_web::test]
 async fn the_baseline_answers_as_the_server_does() {
-    let keys = KeyRing::from_base64(TEST_KEY, &[] as &[&str]).expect("valid key");
+    let keys = KeyRing::from_base64(TEST_KEY, &[]).expect("valid key");
     let session = format!(
         "session={}",
         keys.protect(Protection::Private, "session", "alice", common::unix_now())

@@ -10,7 +10,7 @@ use cookie_policy::settings::Profile;
 
 /// The key the test policy signs with.
 fn key() -> KeyRing {
-    KeyRing::from_base64(TEST_KEY, &[] as &[&str]).expect("valid key")
+    KeyRing::from_base64(TEST_KEY, &[]).expect("valid key")
 }
 
 /// `name=value` of a `Set-Cookie` header.

@@ -38,7 +38,7 @@ const NONCE_BYTES: usize = 12;
 /// A key that cannot be used. The message names the key (`current`,
 /// `previous[1]`) and never contains key material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{which}: {problem}")]
+#[error("{which}: {problem}; make a key with KeyRing::generate_key")]
 pub struct KeyError {
     which: String,
     problem: String,
@@ -58,7 +58,7 @@ impl KeyError {
         &self.which
     }
 
-    /// What is wrong with it and what to do.
+    /// What is wrong with it, without the advice of the `Display` text.
     pub fn problem(&self) -> &str {
         &self.problem
     }
@@ -77,12 +77,7 @@ impl Key {
         let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
             .iter()
             .find_map(|engine| engine.decode(text).ok())
-            .ok_or_else(|| {
-                KeyError::new(
-                    which,
-                    "is not base64; generate a key with `cookie-policy keygen`",
-                )
-            })?;
+            .ok_or_else(|| KeyError::new(which, "is not base64"))?;
         Self::from_bytes(which, &bytes)
     }
 
@@ -91,7 +86,7 @@ impl Key {
             return Err(KeyError::new(
                 which,
                 format!(
-                    "is {} bytes; a key needs at least {MIN_KEY_BYTES} random bytes; generate one with `cookie-policy keygen`",
+                    "is {} bytes; a key needs at least {MIN_KEY_BYTES} random bytes",
                     master.len()
                 ),
             ));
@@ -137,7 +132,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
 /// use actix_cookie_policy::KeyRing;
 ///
 /// let key = KeyRing::generate_key()?; // what `cookie-policy keygen` prints
-/// let ring = KeyRing::from_base64(&key, &[] as &[&str])?;
+/// let ring = KeyRing::from_base64(&key, &[])?;
 /// assert!(!ring.is_ephemeral());
 /// # Ok::<(), actix_cookie_policy::KeyError>(())
 /// ```
@@ -162,13 +157,13 @@ impl KeyRing {
     /// A ring from base64 keys (standard or URL-safe, padded or not) of at
     /// least 32 bytes: `current` protects, `previous` (newest first) only
     /// verify. The error names the key that cannot be used.
-    pub fn from_base64(current: &str, previous: &[impl AsRef<str>]) -> Result<Self, KeyError> {
+    pub fn from_base64(current: &str, previous: &[&str]) -> Result<Self, KeyError> {
         Ok(Self {
             current: Key::from_base64("current", current)?,
             previous: previous
                 .iter()
                 .enumerate()
-                .map(|(i, p)| Key::from_base64(&format!("previous[{i}]"), p.as_ref()))
+                .map(|(i, p)| Key::from_base64(&format!("previous[{i}]"), p))
                 .collect::<Result<_, _>>()?,
             ephemeral: false,
         })
@@ -492,15 +487,15 @@ pub(crate) mod tests {
 
     #[test]
     fn keys_must_be_base64_of_at_least_32_bytes_and_errors_name_them_without_their_text() {
-        let e = KeyRing::from_base64("not base64!", &[] as &[&str]).unwrap_err();
+        let e = KeyRing::from_base64("not base64!", &[]).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "current: is not base64; generate a key with `cookie-policy keygen`"
+            "current: is not base64; make a key with KeyRing::generate_key"
         );
-        let e = KeyRing::from_base64("c2hvcnQ=", &[] as &[&str]).unwrap_err();
+        let e = KeyRing::from_base64("c2hvcnQ=", &[]).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "current: is 5 bytes; a key needs at least 32 random bytes; generate one with `cookie-policy keygen`"
+            "current: is 5 bytes; a key needs at least 32 random bytes; make a key with KeyRing::generate_key"
         );
         let e = KeyRing::from_base64(K1, &["AAAA"]).unwrap_err();
         assert_eq!(
@@ -509,10 +504,10 @@ pub(crate) mod tests {
         );
         assert!(!e.to_string().contains("AAAA"));
         let url_safe = K1.replace('+', "-").replace('/', "_");
-        assert!(KeyRing::from_base64(url_safe.trim_end_matches('='), &[] as &[&str]).is_ok());
+        assert!(KeyRing::from_base64(url_safe.trim_end_matches('='), &[]).is_ok());
         let generated = KeyRing::generate_key().unwrap();
         assert_eq!(STANDARD.decode(&generated).unwrap().len(), 32);
-        assert!(KeyRing::from_base64(&generated, &[] as &[&str]).is_ok());
+        assert!(KeyRing::from_base64(&generated, &[]).is_ok());
     }
 
     #[test]

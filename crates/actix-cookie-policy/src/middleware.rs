@@ -84,7 +84,7 @@ impl From<Arc<CookiePolicy>> for CookiePolicyLayer {
             static WARNED: std::sync::Once = std::sync::Once::new();
             WARNED.call_once(|| {
                 log::warn!(
-                    "protected cookies use a random key for this process (KeyRing::ephemeral): they will not survive a restart, and other instances reject them; configure a key from `cookie-policy keygen`"
+                    "protected cookies use a random key for this process (KeyRing::ephemeral): they will not survive a restart, and other instances reject them; configure a key made with KeyRing::generate_key (the server: `cookie-policy keygen`)"
                 );
             });
         }

@@ -163,7 +163,7 @@ impl CookiePolicy {
             return Err(PolicyConfigError {
                 key: "keys".to_owned(),
                 message: format!(
-                    "protected cookies ({}) need keys: give a KeyRing made from a key of `cookie-policy keygen`, or KeyRing::ephemeral() for a development key that dies with the process",
+                    "protected cookies ({}) need keys: give a KeyRing made from a key of KeyRing::generate_key (the server: `cookie-policy keygen`), or KeyRing::ephemeral() for a development key that dies with the process",
                     protected.join(", ")
                 ),
             });

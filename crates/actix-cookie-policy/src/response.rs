@@ -172,21 +172,18 @@ fn prepare_header<'a>(
     let mut cookie = SetCookie::parse(text)?;
     let had = (cookie.http_only, cookie.secure);
     let sensitive = policy.prepare(&mut cookie, now, None)?;
-    if had != (cookie.http_only, cookie.secure) && log::log_enabled!(log::Level::Debug) {
-        let name = printable(&cookie.name);
-        log::debug!(
-            "cookie `{name}`: the policy turned on {}{}; to send it without, set http_only = false or secure = false in [cookies.overrides.{name}]",
-            if cookie.http_only && !had.0 {
-                "HttpOnly "
-            } else {
-                ""
-            },
-            if cookie.secure && !had.1 {
-                "Secure"
-            } else {
-                ""
-            },
-        );
+    // A flag the policy turns on cannot be turned off by a handler (an
+    // absent flag and one set to false read the same): say how to.
+    for (flag, key, before, after) in [
+        ("HttpOnly", "http_only", had.0, cookie.http_only),
+        ("Secure", "secure", had.1, cookie.secure),
+    ] {
+        if after && !before {
+            log::debug!(
+                "cookie `{}`: the policy adds {flag}; to send it without, set {key} = false in its override ([cookies.overrides.<name>])",
+                printable(&cookie.name)
+            );
+        }
     }
     if let Some(domain) = cookie.domain.as_deref() {
         rules::check_domain_for_host(&cookie.name, domain, &host())?;

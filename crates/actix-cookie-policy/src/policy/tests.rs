@@ -513,7 +513,7 @@ fn protected_cookies_need_keys() {
         e,
         PolicyConfigError {
             key: "keys".to_owned(),
-            message: "protected cookies (p, s) need keys: give a KeyRing made from a key of `cookie-policy keygen`, or KeyRing::ephemeral() for a development key that dies with the process".to_owned()
+            message: "protected cookies (p, s) need keys: give a KeyRing made from a key of KeyRing::generate_key (the server: `cookie-policy keygen`), or KeyRing::ephemeral() for a development key that dies with the process".to_owned()
         }
     );
     let p = CookiePolicy::new(config, Some(KeyRing::ephemeral().unwrap())).unwrap();
