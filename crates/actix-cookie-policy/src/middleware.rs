@@ -178,7 +178,8 @@ fn read_cookies(
             return Err(Box::new(limit.error_response()));
         }
     };
-    if !diagnostics.is_empty() {
+    let skipped = !diagnostics.is_empty();
+    if skipped {
         log_diagnostics(req, &diagnostics);
         req.extensions_mut()
             .insert(Diagnostics(Arc::new(diagnostics)));
@@ -193,7 +194,7 @@ fn read_cookies(
                 req.headers_mut().remove(COOKIE);
             }
         }
-        if !app_reads_only(req.request(), &accepted) {
+        if !app_reads_only(req.request(), &accepted, skipped) {
             log::error!("{LAYER_ORDER}");
             let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
             return Err(Box::new(body.respond(StatusCode::INTERNAL_SERVER_ERROR)));
@@ -204,14 +205,20 @@ fn read_cookies(
 
 const LAYER_ORDER: &str = "the request's cookies were read before the cookie policy middleware ran: wrap the App so that CookiePolicyLayer is outside every middleware that reads cookies (the last .wrap)";
 
-/// Whether actix-web's cookie reads (`cookies()`, percent-decoded, and
-/// `cookies_raw()`) give exactly the pairs the layer accepted. actix-web
-/// parses the header once and keeps that parse for the request: if a
-/// middleware outside the layer asked first, the app would read the
-/// unchecked cookies from it. Asking both here either fills them from the
-/// layer's header (what the app's own reads then use) or finds such an
-/// earlier parse, which does not match, and the layer fails closed.
-fn app_reads_only(req: &HttpRequest, accepted: &[(String, String)]) -> bool {
+/// Whether actix-web's cookie reads give exactly the pairs the layer
+/// accepted. actix-web parses the header once and keeps that parse for the
+/// request: if a middleware outside the layer asked first, the app would
+/// read the unchecked cookies from it. Asking here either fills the parse
+/// from the layer's header (what the app's own reads then use) or finds such
+/// an earlier parse, which does not match, and the layer fails closed.
+///
+/// `cookies()` (percent-decoded) is always asked: decoding can turn an
+/// accepted `%5F%5FHost-x` into `__Host-x`. `cookies_raw()` is asked only
+/// when the layer `skipped` a pair: a raw parse decodes nothing, so when
+/// every pair was accepted an earlier raw parse holds exactly those pairs as
+/// the client sent them (a protected value still sealed, a prefixed name as
+/// sent), never one the layer refused.
+fn app_reads_only(req: &HttpRequest, accepted: &[(String, String)], skipped: bool) -> bool {
     // The cookie crate takes one pair of quotes off a value.
     fn unquoted(v: &str) -> &str {
         match v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
@@ -226,12 +233,13 @@ fn app_reads_only(req: &HttpRequest, accepted: &[(String, String)]) -> bool {
                 .zip(accepted)
                 .all(|(c, (name, value))| c.name() == name && c.value() == unquoted(value))
     });
-    let raw = req.cookies_raw().is_ok_and(|cookies| {
-        cookies.len() == accepted.len()
-            && cookies.iter().zip(accepted).all(|(c, (name, value))| {
-                c.name() == escaped(name) && c.value() == unquoted(&escaped(value))
-            })
-    });
+    let raw = !skipped
+        || req.cookies_raw().is_ok_and(|cookies| {
+            cookies.len() == accepted.len()
+                && cookies.iter().zip(accepted).all(|(c, (name, value))| {
+                    c.name() == escaped(name) && c.value() == unquoted(&escaped(value))
+                })
+        });
     decoded && raw
 }
 
