@@ -298,19 +298,27 @@ impl<'a> RequestCookies<'a> {
     }
 }
 
-/// The `Cookie` header the app reads: the accepted pairs as `name=value`
-/// joined by `"; "`, each `%` written `%25` (see the module's documentation).
-impl fmt::Display for RequestCookies<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl RequestCookies<'_> {
+    /// Writes the `Cookie` header the app reads: the accepted pairs as
+    /// `name=value` joined by `"; "`, each `%` written `%25` (see the
+    /// module's documentation). `Display` and the layer's "unchanged?" check
+    /// both write through it.
+    pub(crate) fn write_to<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         for (i, p) in self.pairs.iter().enumerate() {
             if i > 0 {
-                f.write_str("; ")?;
+                out.write_str("; ")?;
             }
-            f.write_str(&escaped(p.name))?;
-            f.write_str("=")?;
-            f.write_str(&escaped(&p.value))?;
+            out.write_str(&escaped(p.name))?;
+            out.write_str("=")?;
+            out.write_str(&escaped(&p.value))?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for RequestCookies<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
     }
 }
 

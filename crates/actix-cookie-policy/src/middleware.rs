@@ -22,7 +22,7 @@ use crate::extract::{LayerPolicy, Policy};
 use crate::policy::CookiePolicy;
 use crate::response;
 use crate::rules::host_name;
-use crate::same_text::displays_as;
+use crate::same_text::writes_exactly;
 
 /// The cookie policy middleware: `App::new().wrap(CookiePolicyLayer::new(policy))`.
 ///
@@ -160,7 +160,8 @@ fn read_cookies(
         return Ok(Vec::new());
     }
     let read = cookie_header::parse(policy, fields).map(|cookies| {
-        let unchanged = matches!(fields, [one] if displays_as(&cookies, one.as_bytes()));
+        let unchanged =
+            matches!(fields, [one] if writes_exactly(one.as_bytes(), |out| cookies.write_to(out)));
         // The header the app reads instead, and the pairs it holds.
         let rewrite = (!unchanged).then(|| {
             let pairs = cookies.pairs.iter();

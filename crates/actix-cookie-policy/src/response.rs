@@ -15,7 +15,7 @@ use crate::error::{CookieError, ViolationKind};
 use crate::keys::unix_seconds;
 use crate::policy::CookiePolicy;
 use crate::rules::{self, printable};
-use crate::same_text::displays_as;
+use crate::same_text::writes_exactly;
 use crate::set_cookie::SetCookie;
 
 /// What applying the policy to a response's cookies found.
@@ -82,7 +82,7 @@ pub(crate) fn apply(
         // The usual response: every header already exactly what is sent.
         changed |= !cookies.iter().all(|c| {
             c.original
-                .is_some_and(|h| displays_as(&c.cookie, h.as_bytes()))
+                .is_some_and(|h| writes_exactly(h.as_bytes(), |out| c.cookie.write_to(out)))
         });
         if !changed {
             return outcome;
@@ -90,7 +90,9 @@ pub(crate) fn apply(
         let mut sent = Vec::with_capacity(cookies.len());
         for c in cookies {
             match c.original {
-                Some(h) if displays_as(&c.cookie, h.as_bytes()) => sent.push(h.clone()),
+                Some(h) if writes_exactly(h.as_bytes(), |out| c.cookie.write_to(out)) => {
+                    sent.push(h.clone())
+                }
                 // Every part was checked against the grammar: never refused.
                 _ => match HeaderValue::try_from(c.cookie.to_string()) {
                     Ok(h) => sent.push(h),

@@ -438,48 +438,53 @@ impl<'a> SetCookie<'a> {
     }
 }
 
-/// The canonical form: actix-web's order, then the two attributes the
-/// `cookie` crate does not write.
-impl fmt::Display for SetCookie<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Written piece by piece: no padding or width applies here.
-        f.write_str(&self.name)?;
-        f.write_str("=")?;
-        f.write_str(&self.value)?;
+impl SetCookie<'_> {
+    /// Writes the canonical form: actix-web's order, then the two
+    /// attributes the `cookie` crate does not write. The one rendering of a
+    /// `Set-Cookie`: `Display` and the layer's "already canonical?" check
+    /// both write through it.
+    pub(crate) fn write_to<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        out.write_str(&self.name)?;
+        out.write_str("=")?;
+        out.write_str(&self.value)?;
         if self.http_only {
-            f.write_str("; HttpOnly")?;
+            out.write_str("; HttpOnly")?;
         }
         if let Some(same_site) = self.same_site {
-            f.write_str("; SameSite=")?;
-            f.write_str(same_site.as_str())?;
+            out.write_str("; SameSite=")?;
+            out.write_str(same_site.as_str())?;
         }
         if self.secure {
-            f.write_str("; Secure")?;
+            out.write_str("; Secure")?;
         }
         if let Some(path) = &self.path {
-            f.write_str("; Path=")?;
-            f.write_str(path)?;
+            out.write_str("; Path=")?;
+            out.write_str(path)?;
         }
         if let Some(domain) = &self.domain {
-            f.write_str("; Domain=")?;
-            f.write_str(domain)?;
+            out.write_str("; Domain=")?;
+            out.write_str(domain)?;
         }
         if let Some(max_age) = self.max_age {
-            f.write_str("; Max-Age=")?;
-            fmt::Display::fmt(&max_age.max(0), f)?;
+            write!(out, "; Max-Age={}", max_age.max(0))?;
         }
         if let Some(expires) = self.expires {
-            f.write_str("; Expires=")?;
-            fmt::Display::fmt(&httpdate::HttpDate::from(expires), f)?;
+            write!(out, "; Expires={}", httpdate::HttpDate::from(expires))?;
         }
         if self.partitioned {
-            f.write_str("; Partitioned")?;
+            out.write_str("; Partitioned")?;
         }
         if let Some(priority) = self.priority {
-            f.write_str("; Priority=")?;
-            f.write_str(priority.as_str())?;
+            out.write_str("; Priority=")?;
+            out.write_str(priority.as_str())?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for SetCookie<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
     }
 }
 
