@@ -3,7 +3,7 @@
 # cookie-policy and the hand-written actix-web baseline (examples/baseline.rs),
 # and with --fastapi against the FastAPI guide's app (scripts/fastapi_app.py).
 #
-#   scripts/bench-load.sh [--fastapi]        (from anywhere)
+#   scripts/bench-load.sh [--fastapi | --together]        (from anywhere)
 #
 # 1. Installs wrk (apt-get) if missing; cargo build --release --bin
 #    cookie-policy --example baseline.
@@ -15,7 +15,10 @@
 # 3. Scenarios: profile (GET /profile, Cookie: username=alice), login
 #    (GET /login), private (GET /cookies, Cookie: session=<sealed alice>).
 #    Each: a 1 s warm-up per server, then ROUNDS rounds of one DURATION-second
-#    wrk run per server, which server goes first alternating.
+#    wrk run per server, which server goes first alternating. With
+#    --together, each round loads both Rust servers at once instead (both on
+#    CPU 0, two wrk on CPU 1), so that a shared machine's noise hits both
+#    alike: the steadier ratio on a busy host.
 # 4. Prints a Markdown table per scenario with the median ratio
 #    cookie-policy/baseline of requests/s. Any non-2xx/3xx response or socket
 #    error wrk reports is flagged in the table and makes the exit status 1.
@@ -29,16 +32,18 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 [[ $TARGET == /* ]] || TARGET="$ROOT/$TARGET"
 ROUNDS=${ROUNDS:-5} DURATION=${DURATION:-5} CONNECTIONS=${CONNECTIONS:-32} WORKERS=${WORKERS:-1}
-FASTAPI=0
+FASTAPI=0 TOGETHER=0
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 case "${1:-}" in
   "") ;;
   --fastapi) FASTAPI=1 ;;
+  --together) TOGETHER=1 ;;
   -h | --help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
 log() { echo "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+((FASTAPI && TOGETHER)) && die "--fastapi and --together do not go together"
 for v in ROUNDS DURATION CONNECTIONS WORKERS; do [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive whole number"; done
 WORK="$(mktemp -d)"
 declare -A PID=() PORT=()
@@ -136,14 +141,24 @@ declare -A COOKIE=([profile]="username=alice" [login]="" [private]="session=$SES
 declare -A ABOUT=([profile]=", Cookie: username=alice" [login]="" [private]=", Cookie: session=<sealed alice>")
 declare -A RPS=() BAD=()
 errors=0
-bench() { # bench SERVER SCENARIO SECONDS: sets rps, and bad (non-2xx/3xx responses + socket errors)
-  local out="$WORK/wrk.out"
+load() { # load SERVER SCENARIO SECONDS: runs wrk, its output in $WORK/wrk.SERVER
   timeout $(($3 + 30)) "${PIN_WRK[@]}" wrk -t1 -c"$CONNECTIONS" -d"$3s" ${COOKIE[$2]:+-H "Cookie: ${COOKIE[$2]}"} \
-    "http://127.0.0.1:${PORT[$1]}${URL[$2]}" >"$out" 2>&1 || die "wrk failed:"$'\n'"$(cat "$out")"
+    "http://127.0.0.1:${PORT[$1]}${URL[$2]}" >"$WORK/wrk.$1" 2>&1
+}
+bench() { # bench SERVER SCENARIO SECONDS: sets rps, and bad (non-2xx/3xx responses + socket errors)
+  load "$@" || die "wrk failed:"$'\n'"$(cat "$WORK/wrk.$1")"
+  result "$1"
+}
+result() { # result SERVER: rps and bad of the last wrk run against SERVER
+  local out="$WORK/wrk.$1"
   rps="$(awk '$1 == "Requests/sec:" {print $2}' "$out")"
   bad="$(awk '/Non-2xx or 3xx/ {n += $NF} /Socket errors:/ {gsub(/[^0-9]+/, " "); for (i = 1; i <= NF; i++) n += $i}
               END {print n + 0}' "$out")"
   [ -n "$rps" ] || die "no Requests/sec in wrk's output:"$'\n'"$(cat "$out")"
+}
+record() { # record SERVER ROUND: keeps rps and counts bad responses
+  RPS[$1]=$rps BAD[$1]=$bad
+  ((bad == 0)) || { errors=$((errors + bad)); log "  $1, round $2: $bad non-2xx/3xx responses or socket errors"; }
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {printf "%.3f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
@@ -166,11 +181,15 @@ for sc in profile login private; do
   for ((r = 1; r <= ROUNDS; r++)); do
     order=("${servers[@]}")
     ((r % 2)) || order=(baseline cookie-policy "${servers[@]:2}")
-    for s in "${order[@]}"; do
-      bench "$s" "$sc" "$DURATION"
-      RPS[$s]=$rps BAD[$s]=$bad
-      ((bad == 0)) || { errors=$((errors + bad)); log "  $s, round $r: $bad non-2xx/3xx responses or socket errors"; }
-    done
+    if ((TOGETHER)); then
+      load cookie-policy "$sc" "$DURATION" & a=$!
+      load baseline "$sc" "$DURATION" & b=$!
+      { wait "$a" && wait "$b"; } || die "wrk failed:"$'\n'"$(cat "$WORK"/wrk.*)"
+      for s in "${servers[@]}"; do result "$s" && record "$s" "$r"; done
+      order=(together)
+    else
+      for s in "${order[@]}"; do bench "$s" "$sc" "$DURATION" && record "$s" "$r"; done
+    fi
     ratios+=("$(ratio "${RPS[cookie-policy]}" "${RPS[baseline]}")")
     [ ${#servers[@]} = 2 ] || fastapi+=("$(ratio "${RPS[cookie-policy]}" "${RPS[FastAPI]}")")
     row="| $r | ${order[0]} |"

@@ -171,7 +171,10 @@ fn prepare_header<'a>(
             "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
         )
     })?;
-    let mut cookie = SetCookie::parse(text)?;
+    let mut cookie = match as_the_policy_writes(policy, text) {
+        Some(cookie) => cookie,
+        None => SetCookie::parse(text)?,
+    };
     let had = (cookie.http_only, cookie.secure);
     let sensitive = policy.prepare(&mut cookie, now, None)?;
     // A flag the policy turns on cannot be turned off by a handler (an
@@ -191,6 +194,32 @@ fn prepare_header<'a>(
         rules::check_domain_for_host(&cookie.name, domain, &host())?;
     }
     Ok((cookie, sensitive))
+}
+
+/// The usual header, read without the parser: the cookie the policy writes
+/// for the header's name and value (with the header's own `Max-Age`, if it
+/// has one), when the header is exactly that cookie's canonical text, as
+/// `policy.cookie(..)` and actix-web write it. The canonical text of a
+/// cookie reads back as that very cookie, so this is what
+/// [`SetCookie::parse`] would return; any other header is parsed.
+fn as_the_policy_writes<'a>(policy: &'a CookiePolicy, header: &'a str) -> Option<SetCookie<'a>> {
+    let (name, rest) = header.split_once('=')?;
+    let value = rest.split(';').next()?;
+    if rules::check_name(name).is_err() || rules::check_value(name, value).is_err() {
+        return None;
+    }
+    let max_age = match header.split_once("; Max-Age=") {
+        Some((_, after)) => Some(after.split(';').next()?.parse().ok()?),
+        None => None,
+    };
+    let mut cookie = SetCookie {
+        name: name.into(),
+        value: value.into(),
+        max_age,
+        ..SetCookie::default()
+    };
+    cookie.fill(policy.attributes(name));
+    writes_exactly(header.as_bytes(), |out| cookie.write_to(out)).then_some(cookie)
 }
 
 /// The `Set-Cookie` that re-issues a rotated cookie: the policy's
@@ -219,4 +248,45 @@ fn reissued<'a>(
         rules::check_domain_for_host(&cookie.name, domain, &host())?;
     }
     Ok(cookie)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CookieOverride, Prefix};
+
+    #[test]
+    fn the_policys_own_text_is_read_without_the_parser_and_reads_as_the_parser_would() {
+        let policy = CookiePolicy::builder()
+            .cookie("sid", CookieOverride::default().prefix(Prefix::Host))
+            .build()
+            .unwrap();
+        let taken = [
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600",
+            "__Host-sid=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            "q=\"x\"; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0",
+        ];
+        for header in taken {
+            let read = as_the_policy_writes(&policy, header);
+            assert_eq!(read, Some(SetCookie::parse(header).unwrap()), "{header}");
+        }
+        let parsed = [
+            // Not exactly the policy's text: lower case, order, extra or
+            // missing attributes, a Max-Age not written canonically.
+            "username=alice; httponly; SameSite=Lax; Secure; Path=/",
+            "username=alice; SameSite=Lax; HttpOnly; Secure; Path=/",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/app",
+            "username=alice; HttpOnly; SameSite=Lax; Path=/",
+            "username=alice",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=+5",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=05",
+            "sid=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            "a b=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            "novalue",
+        ];
+        for header in parsed {
+            assert_eq!(as_the_policy_writes(&policy, header), None, "{header}");
+        }
+    }
 }
