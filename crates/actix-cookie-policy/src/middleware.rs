@@ -286,10 +286,12 @@ fn write_cookies<B>(
     }
     let config = policy.config();
     let drop_mode = config.on_violation == OnViolation::Drop;
-    let (request, mut response) = res.into_parts();
+    // A handle on the request (a reference count) for its host, asked only
+    // for a cookie with a Domain, while the response's headers change.
+    let request = res.request().clone();
     let host = || host_name(request.connection_info().host());
-    let outcome = response::apply(policy, response.headers_mut(), drop_mode, host, reissue);
-    let mut res = ServiceResponse::new(request, response);
+    let mut res = res;
+    let outcome = response::apply(policy, res.headers_mut(), drop_mode, host, reissue);
     let verb = if drop_mode { "dropped" } else { "refused" };
     for e in &outcome.errors {
         log::error!(

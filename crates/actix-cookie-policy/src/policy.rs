@@ -339,7 +339,8 @@ impl CookiePolicy {
     pub fn check(&self, cookie: &Cookie<'_>) -> Result<SetCookie<'static>, CookieError> {
         let text = cookie.to_string();
         let mut c = SetCookie::parse(&text)?;
-        self.prepare(&mut c, SystemTime::now(), None)?;
+        let attrs = self.attributes(&c.name);
+        self.prepare(&mut c, attrs, SystemTime::now(), None)?;
         Ok(c.into_owned())
     }
 
@@ -347,14 +348,15 @@ impl CookiePolicy {
     /// protect the value of a protected cookie (not a removal's), then check
     /// every rule on what will be sent, so that the size limit (R3) applies
     /// to the protected value. `issued_at` keeps a re-issued cookie's
-    /// original issue time. Returns whether the cookie is sensitive.
+    /// original issue time. `attrs` are the policy's attributes for the
+    /// cookie's name. Returns whether the cookie is sensitive.
     pub(crate) fn prepare<'a>(
-        &'a self,
+        &self,
         cookie: &mut SetCookie<'a>,
+        attrs: &'a CookieAttributes,
         now: SystemTime,
         issued_at: Option<u64>,
     ) -> Result<bool, CookieError> {
-        let attrs = self.attributes(&cookie.name);
         cookie.fill(attrs);
         if let (Some(protection), Some(keys)) = (attrs.protection, self.keys())
             && !cookie.is_removal(now)

@@ -10,13 +10,14 @@ use std::time::SystemTime;
 
 use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 
+use crate::attributes::CookieAttributes;
 use crate::cookie_header::Reissue;
 use crate::error::{CookieError, ViolationKind};
 use crate::keys::unix_seconds;
 use crate::policy::CookiePolicy;
 use crate::rules::{self, printable};
 use crate::same_text::writes_exactly;
-use crate::set_cookie::SetCookie;
+use crate::set_cookie::{SetCookie, split, split_once};
 
 /// What applying the policy to a response's cookies found.
 #[derive(Debug, Default)]
@@ -171,12 +172,16 @@ fn prepare_header<'a>(
             "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
         )
     })?;
-    let mut cookie = match as_the_policy_writes(policy, text) {
-        Some(cookie) => cookie,
-        None => SetCookie::parse(text)?,
+    let (mut cookie, attrs) = match as_the_policy_writes(policy, text) {
+        Some(read) => read,
+        None => {
+            let cookie = SetCookie::parse(text)?;
+            let attrs = policy.attributes(&cookie.name);
+            (cookie, attrs)
+        }
     };
     let had = (cookie.http_only, cookie.secure);
-    let sensitive = policy.prepare(&mut cookie, now, None)?;
+    let sensitive = policy.prepare(&mut cookie, attrs, now, None)?;
     // A flag the policy turns on cannot be turned off by a handler (an
     // absent flag and one set to false read the same): say how to.
     for (flag, key, before, after) in [
@@ -202,14 +207,17 @@ fn prepare_header<'a>(
 /// `policy.cookie(..)` and actix-web write it. The canonical text of a
 /// cookie reads back as that very cookie, so this is what
 /// [`SetCookie::parse`] would return; any other header is parsed.
-fn as_the_policy_writes<'a>(policy: &'a CookiePolicy, header: &'a str) -> Option<SetCookie<'a>> {
-    let (name, rest) = header.split_once('=')?;
-    let value = rest.split(';').next()?;
+fn as_the_policy_writes<'a>(
+    policy: &'a CookiePolicy,
+    header: &'a str,
+) -> Option<(SetCookie<'a>, &'a CookieAttributes)> {
+    let mut parts = split(header, b';');
+    let (name, value) = split_once(parts.next()?, b'=')?;
     if rules::check_name(name).is_err() || rules::check_value(name, value).is_err() {
         return None;
     }
-    let max_age = match header.split_once("; Max-Age=") {
-        Some((_, after)) => Some(after.split(';').next()?.parse().ok()?),
+    let max_age = match parts.find_map(|part| part.strip_prefix(" Max-Age=")) {
+        Some(seconds) => Some(seconds.parse().ok()?),
         None => None,
     };
     let mut cookie = SetCookie {
@@ -218,8 +226,9 @@ fn as_the_policy_writes<'a>(policy: &'a CookiePolicy, header: &'a str) -> Option
         max_age,
         ..SetCookie::default()
     };
-    cookie.fill(policy.attributes(name));
-    writes_exactly(header.as_bytes(), |out| cookie.write_to(out)).then_some(cookie)
+    let attrs = policy.attributes(name);
+    cookie.fill(attrs);
+    writes_exactly(header.as_bytes(), |out| cookie.write_to(out)).then_some((cookie, attrs))
 }
 
 /// The `Set-Cookie` that re-issues a rotated cookie: the policy's
@@ -243,7 +252,7 @@ fn reissued<'a>(
         let left = u64::from(max_age).saturating_sub(age).max(1);
         cookie.max_age = Some(i64::try_from(left).unwrap_or(1));
     }
-    policy.prepare(&mut cookie, now, Some(r.issued_at))?;
+    policy.prepare(&mut cookie, attrs, now, Some(r.issued_at))?;
     if let Some(domain) = cookie.domain.as_deref() {
         rules::check_domain_for_host(&cookie.name, domain, &host())?;
     }
@@ -268,7 +277,7 @@ mod tests {
             "q=\"x\"; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0",
         ];
         for header in taken {
-            let read = as_the_policy_writes(&policy, header);
+            let read = as_the_policy_writes(&policy, header).map(|(c, _)| c);
             assert_eq!(read, Some(SetCookie::parse(header).unwrap()), "{header}");
         }
         let parsed = [
@@ -286,7 +295,7 @@ mod tests {
             "novalue",
         ];
         for header in parsed {
-            assert_eq!(as_the_policy_writes(&policy, header), None, "{header}");
+            assert!(as_the_policy_writes(&policy, header).is_none(), "{header}");
         }
     }
 }

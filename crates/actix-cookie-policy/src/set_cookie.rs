@@ -119,7 +119,7 @@ impl Attr {
 // are always character boundaries: byte scans, not `char` searches.
 
 /// `s` split at every `sep`.
-fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+pub(crate) fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
     std::iter::from_fn(move || {
         let s = rest?;
@@ -134,7 +134,7 @@ fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
 }
 
 /// `s` split at its first `sep`.
-fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+pub(crate) fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
     let at = s.bytes().position(|b| b == sep)?;
     Some((s.get(..at)?, s.get(at + 1..)?))
 }

@@ -634,7 +634,8 @@ fn prepare_fills_seals_and_checks_what_will_be_sent() {
     let now = SystemTime::now();
     let prepared = |header: &str, issued_at| {
         let mut c = SetCookie::parse(header).unwrap();
-        p.prepare(&mut c, now, issued_at)
+        let attrs = p.attributes(&c.name);
+        p.prepare(&mut c, attrs, now, issued_at)
             .map(|sensitive| (c.to_string(), sensitive))
     };
     let (sent, sensitive) = prepared("s=alice", Some(123)).unwrap();
