@@ -50,11 +50,7 @@ pub(crate) fn apply(
         let mut changed = false;
         for original in headers.get_all(SET_COOKIE) {
             match prepare_header(policy, original, now, &host) {
-                Ok((cookie, sensitive)) => cookies.push(Prepared {
-                    cookie,
-                    original: Some(original),
-                    sensitive,
-                }),
+                Ok(prepared) => cookies.push(prepared),
                 Err(e) => {
                     outcome.errors.push(e);
                     changed = true;
@@ -69,6 +65,7 @@ pub(crate) fn apply(
                 Ok(cookie) => cookies.push(Prepared {
                     cookie,
                     original: None,
+                    as_written: false,
                     sensitive: true,
                 }),
                 Err(e) => outcome.errors.push(e),
@@ -81,19 +78,14 @@ pub(crate) fn apply(
         }
         outcome.sensitive = cookies.iter().any(|c| c.sensitive);
         // The usual response: every header already exactly what is sent.
-        changed |= !cookies.iter().all(|c| {
-            c.original
-                .is_some_and(|h| writes_exactly(h.as_bytes(), |out| c.cookie.write_to(out)))
-        });
+        changed |= !cookies.iter().all(Prepared::is_as_written);
         if !changed {
             return outcome;
         }
         let mut sent = Vec::with_capacity(cookies.len());
         for c in cookies {
             match c.original {
-                Some(h) if writes_exactly(h.as_bytes(), |out| c.cookie.write_to(out)) => {
-                    sent.push(h.clone())
-                }
+                Some(h) if c.is_as_written() => sent.push(h.clone()),
                 // Every part was checked against the grammar: never refused.
                 _ => match HeaderValue::try_from(c.cookie.to_string()) {
                     Ok(h) => sent.push(h),
@@ -121,7 +113,20 @@ struct Prepared<'a> {
     cookie: SetCookie<'a>,
     /// The app's header it came from; `None` for a re-issued cookie.
     original: Option<&'a HeaderValue>,
+    /// The header is already exactly the cookie's canonical text (known
+    /// from the fast path, which takes no cookie that the step changes).
+    as_written: bool,
     sensitive: bool,
+}
+
+impl Prepared<'_> {
+    /// Whether the app's header can be sent as it is.
+    fn is_as_written(&self) -> bool {
+        self.as_written
+            || self
+                .original
+                .is_some_and(|h| writes_exactly(h.as_bytes(), |out| self.cookie.write_to(out)))
+    }
 }
 
 /// R13: one cookie per name in a response, the first one kept; except
@@ -162,7 +167,7 @@ fn prepare_header<'a>(
     header: &'a HeaderValue,
     now: SystemTime,
     host: &impl Fn() -> String,
-) -> Result<(SetCookie<'a>, bool), CookieError> {
+) -> Result<Prepared<'a>, CookieError> {
     let text = header.to_str().map_err(|_| {
         let lossy = String::from_utf8_lossy(header.as_bytes());
         let name = lossy.split(['=', ';']).next().unwrap_or_default();
@@ -172,12 +177,12 @@ fn prepare_header<'a>(
             "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
         )
     })?;
-    let (mut cookie, attrs) = match as_the_policy_writes(policy, text) {
-        Some(read) => read,
+    let (mut cookie, attrs, as_written) = match as_the_policy_writes(policy, text) {
+        Some((cookie, attrs)) => (cookie, attrs, true),
         None => {
             let cookie = SetCookie::parse(text)?;
             let attrs = policy.attributes(&cookie.name);
-            (cookie, attrs)
+            (cookie, attrs, false)
         }
     };
     let had = (cookie.http_only, cookie.secure);
@@ -198,13 +203,19 @@ fn prepare_header<'a>(
     if let Some(domain) = cookie.domain.as_deref() {
         rules::check_domain_for_host(&cookie.name, domain, &host())?;
     }
-    Ok((cookie, sensitive))
+    Ok(Prepared {
+        cookie,
+        original: Some(header),
+        as_written,
+        sensitive,
+    })
 }
 
 /// The usual header, read without the parser: the cookie the policy writes
 /// for the header's name and value (with the header's own `Max-Age`, if it
 /// has one), when the header is exactly that cookie's canonical text, as
-/// `policy.cookie(..)` and actix-web write it. The canonical text of a
+/// `policy.cookie(..)` and actix-web write it, and the cookie is not
+/// protected (the outbound step leaves it as it is). The canonical text of a
 /// cookie reads back as that very cookie, so this is what
 /// [`SetCookie::parse`] would return; any other header is parsed.
 fn as_the_policy_writes<'a>(
@@ -227,6 +238,9 @@ fn as_the_policy_writes<'a>(
         ..SetCookie::default()
     };
     let attrs = policy.attributes(name);
+    if attrs.protection.is_some() {
+        return None; // the outbound step seals its value: never as written
+    }
     cookie.fill(attrs);
     writes_exactly(header.as_bytes(), |out| cookie.write_to(out)).then_some((cookie, attrs))
 }
