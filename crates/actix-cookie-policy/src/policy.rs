@@ -64,27 +64,11 @@ impl serde::Serialize for CookiePolicy {
 }
 
 impl Default for CookiePolicy {
+    /// The secure default policy, from [`CookiePolicyConfig::default`].
     fn default() -> Self {
-        Self {
-            // The default configuration is valid: a test builds it with `new`.
-            defaults: CookieAttributes {
-                max_age: Lifetime::Session,
-                http_only: true,
-                secure: true,
-                same_site: SameSite::Lax,
-                path: "/".to_owned(),
-                domain: None,
-                partitioned: false,
-                priority: None,
-                prefix: None,
-                sensitive: false,
-                protection: None,
-            },
-            config: CookiePolicyConfig::default(),
-            overrides: BTreeMap::new(),
-            prefixed: BTreeMap::new(),
-            keys: None,
-        }
+        // A test builds this same configuration and finds it valid.
+        Self::new(CookiePolicyConfig::default(), None)
+            .expect("the default configuration is valid")
     }
 }
 
