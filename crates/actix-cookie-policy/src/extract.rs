@@ -45,8 +45,9 @@ impl Policy {
     }
 }
 
-/// The policy as the layer hands it to each request. Only this crate can
-/// make one, so an app's own `app_data(Policy)` cannot pass for the layer.
+/// The policy as the layer hands it to each request, in a data container
+/// the layer builds once per worker. Only this crate can make one, so an
+/// app's own `app_data` cannot pass for the layer.
 pub(crate) struct LayerPolicy(pub(crate) Policy);
 
 impl FromRequest for Policy {

@@ -136,6 +136,13 @@ where
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        // One layer per request: a layer nested inside another (on a scope
+        // under the App's, say) leaves the request to the outer one, which
+        // has already rewritten its cookies and will check its response.
+        if req.app_data::<LayerPolicy>().is_some() {
+            let fut = self.service.call(req);
+            return Box::pin(async move { Ok(fut.await?.map_into_left_body()) });
+        }
         let reissue = match read_cookies(&self.policy, &mut req) {
             Ok(reissue) => reissue,
             Err(res) => return Box::pin(ready(Ok(req.into_response(*res).map_into_right_body()))),

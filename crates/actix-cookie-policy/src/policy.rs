@@ -67,8 +67,7 @@ impl Default for CookiePolicy {
     /// The secure default policy, from [`CookiePolicyConfig::default`].
     fn default() -> Self {
         // A test builds this same configuration and finds it valid.
-        Self::new(CookiePolicyConfig::default(), None)
-            .expect("the default configuration is valid")
+        Self::new(CookiePolicyConfig::default(), None).expect("the default configuration is valid")
     }
 }
 

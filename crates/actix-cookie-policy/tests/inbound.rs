@@ -494,7 +494,9 @@ async fn the_policy_reaches_handlers_in_scopes_and_resources_with_their_own_data
             ),
     )
     .await;
-    // The innermost layer's policy is the one handlers see.
+    // One layer per request: a layer nested in another leaves the request
+    // to the outermost, whose policy handlers see and the response gets (a
+    // second layer would read a header the first already rewrote).
     for (uri, want) in [
         (
             "/x",
@@ -510,11 +512,15 @@ async fn the_policy_reaches_handlers_in_scopes_and_resources_with_their_own_data
         ),
         (
             "/inner/x",
-            "a=4; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=120",
+            "a=4; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=60",
         ),
     ] {
         let res = call_service(&app, get(uri, Some("k=v")).to_request()).await;
         assert_eq!(res.status(), StatusCode::OK, "{uri}");
         assert_eq!(common::set_cookies(&res), [want], "{uri}");
     }
+    // What the outer layer rewrote (an escaped `%`) reaches the handler
+    // once, not escaped twice by the inner layer.
+    let res = call_service(&app, get("/inner/x", Some("k=%41; b")).to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
