@@ -23,6 +23,7 @@ async fn the_baseline_answers_as_the_server_does() {
     let session = format!(
         "session={}",
         keys.protect(Protection::Private, "session", "alice", common::unix_now())
+            .expect("sealed")
     );
     let server = init_service(cookie_policy::startup::app(policy_for(
         Profile::Development,

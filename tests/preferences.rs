@@ -51,11 +51,11 @@ async fn the_typed_preferences_cookie_round_trips_and_each_error_has_its_kind() 
             r#"{"detail":[{"type":"tampered","loc":["cookie","prefs"],"msg":"the cookie was changed or was not issued by this server"}]}"#.to_owned(),
         ),
         (
-            Some(format!("prefs={}", key().protect(Protection::Signed, "prefs", "bm90IGpzb24", common::unix_now()))),
+            Some(format!("prefs={}", key().protect(Protection::Signed, "prefs", "bm90IGpzb24", common::unix_now()).expect("sealed"))),
             r#"{"detail":[{"type":"invalid","loc":["cookie","prefs"],"msg":"expected ident at line 1 column 2"}]}"#.to_owned(),
         ),
         (
-            Some(format!("prefs={}", key().protect(Protection::Signed, "prefs", "e30", 1_000_000_000))),
+            Some(format!("prefs={}", key().protect(Protection::Signed, "prefs", "e30", 1_000_000_000).expect("sealed"))),
             r#"{"detail":[{"type":"expired","loc":["cookie","prefs"],"msg":"the cookie has expired"}]}"#.to_owned(),
         ),
     ];

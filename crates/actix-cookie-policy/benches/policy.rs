@@ -91,7 +91,9 @@ fn both_directions(c: &mut Criterion) {
 fn private_cookie(c: &mut Criterion) {
     let keys = KeyRing::ephemeral().expect("randomness for a key");
     let issued_at = 1_700_000_000;
-    let sealed = keys.protect(Protection::Private, "__Host-sid", "alice", issued_at);
+    let sealed = keys
+        .protect(Protection::Private, "__Host-sid", "alice", issued_at)
+        .expect("sealed");
     let mut g = c.benchmark_group("private cookie");
     g.bench_function("seal", |b| {
         b.iter(|| {
@@ -101,6 +103,7 @@ fn private_cookie(c: &mut Criterion) {
                 black_box("alice"),
                 issued_at,
             )
+            .expect("sealed")
         })
     });
     g.bench_function("open", |b| {

@@ -197,37 +197,32 @@ impl KeyRing {
     /// Protects `value` for the cookie `name` (its name on the wire),
     /// issued at `issued_at` (Unix seconds). The layer does this for every
     /// protected cookie on the way out; call it to make such a value by hand.
+    /// Fails only without randomness for a private value's nonce (a repeated
+    /// nonce would break AES-GCM), never with a value that does not open.
     pub fn protect(
         &self,
         protection: Protection,
         name: &str,
         value: &str,
         issued_at: u64,
-    ) -> String {
+    ) -> Result<String, KeyError> {
         match protection {
             Protection::Signed => {
                 let tag = self.current.tag(name, issued_at, value).finalize();
-                format!(
-                    "{value}.{issued_at}.{}",
-                    URL_SAFE_NO_PAD.encode(tag.into_bytes())
-                )
+                let tag = URL_SAFE_NO_PAD.encode(tag.into_bytes());
+                Ok(format!("{value}.{issued_at}.{tag}"))
             }
             Protection::Private => {
-                // Without randomness a nonce could repeat, which breaks GCM:
-                // fail closed with a value that never decrypts.
-                let Ok(nonce) = random_bytes::<NONCE_BYTES>() else {
-                    return String::new();
-                };
+                let nonce = random_bytes::<NONCE_BYTES>()?;
                 let plain = [&issued_at.to_be_bytes()[..], value.as_bytes()].concat();
                 let aad = [PRIVATE_CONTEXT, name.as_bytes()].concat();
                 let payload = Payload {
                     msg: &plain,
                     aad: &aad,
                 };
-                match self.current.enc.encrypt((&nonce).into(), payload) {
-                    Ok(sealed) => URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat()),
-                    Err(_) => String::new(),
-                }
+                let sealed = self.current.enc.encrypt((&nonce).into(), payload);
+                let sealed = sealed.map_err(|_| KeyError::new("current", "cannot encrypt"))?;
+                Ok(URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat()))
             }
         }
     }
@@ -254,6 +249,12 @@ impl KeyRing {
                 };
                 let malformed = VerifyError::Tampered("the signature is malformed");
                 let issued_at: u64 = issued.parse().map_err(|_| malformed)?;
+                // One spelling per value: the digits `protect` writes (no
+                // sign, no leading zero), so that no byte can change and
+                // still verify.
+                if issued != issued_at.to_string() {
+                    return Err(malformed);
+                }
                 let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| malformed)?;
                 let index = keys
                     .enumerate()
@@ -350,7 +351,7 @@ pub(crate) mod tests {
         let r = ring(K1, &[]);
         let t = unix_seconds(now());
         for p in [Protection::Signed, Protection::Private] {
-            let sealed = r.protect(p, "sid", "alice", t);
+            let sealed = r.protect(p, "sid", "alice", t).expect("sealed");
             let v = r.unprotect(p, "sid", &sealed, now(), Some(60)).unwrap();
             assert_eq!(
                 (v.value.as_str(), v.issued_at, v.rotated),
@@ -392,7 +393,9 @@ pub(crate) mod tests {
 
     #[test]
     fn signed_values_stay_readable() {
-        let sealed = ring(K1, &[]).protect(Protection::Signed, "theme", "dark.mode", 1_700_000_000);
+        let sealed = ring(K1, &[])
+            .protect(Protection::Signed, "theme", "dark.mode", 1_700_000_000)
+            .expect("sealed");
         assert!(sealed.starts_with("dark.mode.1700000000."), "{sealed}");
     }
 
@@ -401,7 +404,7 @@ pub(crate) mod tests {
         let r = ring(K1, &[]);
         let t = unix_seconds(now());
         for p in [Protection::Signed, Protection::Private] {
-            let sealed = r.protect(p, "sid", "alice", t);
+            let sealed = r.protect(p, "sid", "alice", t).expect("sealed");
             for i in 0..sealed.len() {
                 let mut bytes = sealed.clone().into_bytes();
                 bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
@@ -418,10 +421,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_issue_time_verifies_only_as_written() {
+        let r = ring(K1, &[]);
+        let sealed = r
+            .protect(Protection::Signed, "sid", "alice", 1_700_000_000)
+            .expect("sealed");
+        let (value, rest) = sealed.split_once('.').unwrap();
+        let (_, tag) = rest.split_once('.').unwrap();
+        for issued in ["+1700000000", "01700000000"] {
+            let respelled = format!("{value}.{issued}.{tag}");
+            assert_eq!(
+                r.unprotect(Protection::Signed, "sid", &respelled, now(), None),
+                Err(VerifyError::Tampered("the signature is malformed")),
+                "{respelled}"
+            );
+        }
+        assert!(
+            r.unprotect(Protection::Signed, "sid", &sealed, now(), None)
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn a_value_from_another_cookie_does_not_verify() {
         let r = ring(K1, &[]);
         for p in [Protection::Signed, Protection::Private] {
-            let sealed = r.protect(p, "role", "admin", unix_seconds(now()));
+            let sealed = r
+                .protect(p, "role", "admin", unix_seconds(now()))
+                .expect("sealed");
             assert!(matches!(
                 r.unprotect(p, "sid", &sealed, now(), None),
                 Err(VerifyError::Tampered(_))
@@ -432,7 +459,9 @@ pub(crate) mod tests {
     #[test]
     fn a_stripped_or_stretched_signature_is_tampering() {
         let r = ring(K1, &[]);
-        let sealed = r.protect(Protection::Signed, "sid", "alice", 123);
+        let sealed = r
+            .protect(Protection::Signed, "sid", "alice", 123)
+            .expect("sealed");
         let (_, tag) = sealed.rsplit_once('.').unwrap();
         let cut = format!("alice.123.{}", &tag[..tag.len() - 2]);
         let long = format!("{sealed}{}", "A".repeat(40));
@@ -454,7 +483,7 @@ pub(crate) mod tests {
         let r = ring(K1, &[]);
         let issued = unix_seconds(now()) - 120;
         for p in [Protection::Signed, Protection::Private] {
-            let sealed = r.protect(p, "sid", "alice", issued);
+            let sealed = r.protect(p, "sid", "alice", issued).expect("sealed");
             assert_eq!(
                 r.unprotect(p, "sid", &sealed, now(), Some(60)),
                 Err(VerifyError::Expired)
@@ -471,7 +500,9 @@ pub(crate) mod tests {
         let rotated = ring(K2, &[K1]);
         let retired = ring(K2, &[]);
         for p in [Protection::Signed, Protection::Private] {
-            let sealed = old.protect(p, "sid", "alice", unix_seconds(now()));
+            let sealed = old
+                .protect(p, "sid", "alice", unix_seconds(now()))
+                .expect("sealed");
             assert!(
                 rotated
                     .unprotect(p, "sid", &sealed, now(), None)

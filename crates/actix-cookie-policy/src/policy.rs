@@ -354,7 +354,15 @@ impl CookiePolicy {
                 ));
             }
             let issued_at = issued_at.unwrap_or_else(|| unix_seconds(now));
-            let sealed = keys.protect(protection, &cookie.name, &cookie.value, issued_at);
+            let sealed = keys
+                .protect(protection, &cookie.name, &cookie.value, issued_at)
+                .map_err(|e| {
+                    CookieError::new(
+                        rules::printable(&cookie.name),
+                        ViolationKind::InvalidValue,
+                        format!("the value cannot be protected: {}", e.problem()),
+                    )
+                })?;
             cookie.value = Cow::Owned(sealed);
         }
         cookie.check(now)?;

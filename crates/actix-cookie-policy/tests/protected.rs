@@ -111,8 +111,12 @@ async fn each_protection_round_trips_and_the_wire_holds_the_protected_form() {
     assert_eq!(status, StatusCode::OK);
     // Signed: readable, and exactly what the key ring writes (unless the
     // second turned meanwhile).
-    let signed = ring(KEY, &[]).protect(Protection::Signed, "s", "alice", at);
-    let later = ring(KEY, &[]).protect(Protection::Signed, "s", "alice", at + 1);
+    let signed = ring(KEY, &[])
+        .protect(Protection::Signed, "s", "alice", at)
+        .expect("sealed");
+    let later = ring(KEY, &[])
+        .protect(Protection::Signed, "s", "alice", at + 1)
+        .expect("sealed");
     let tail = "; HttpOnly; SameSite=Lax; Path=/; Max-Age=60";
     assert!(
         cookies == [format!("s={signed}{tail}")] || cookies == [format!("s={later}{tail}")],
@@ -197,7 +201,9 @@ async fn a_value_swapped_from_another_cookie_or_stripped_is_absent() {
 async fn a_protected_cookie_older_than_its_max_age_is_absent() {
     let keys = ring(KEY, &[]);
     for (name, protection) in [("s", Protection::Signed), ("p", Protection::Private)] {
-        let value = keys.protect(protection, name, "alice", now() - 61);
+        let value = keys
+            .protect(protection, name, "alice", now() - 61)
+            .expect("sealed");
         let (_, _, _, body) = send(
             policy(ring(KEY, &[])),
             &format!("/read/{name}"),
@@ -212,8 +218,12 @@ async fn a_protected_cookie_older_than_its_max_age_is_absent() {
 async fn a_protected_session_cookie_still_ages_out_after_max_session_age() {
     // `s2` has no max_age: the policy's max_session_age (a day) bounds it.
     let keys = ring(KEY, &[]);
-    let fresh = keys.protect(Protection::Signed, "s2", "alice", now() - 3600);
-    let stale = keys.protect(Protection::Signed, "s2", "alice", now() - 86_401);
+    let fresh = keys
+        .protect(Protection::Signed, "s2", "alice", now() - 3600)
+        .expect("sealed");
+    let stale = keys
+        .protect(Protection::Signed, "s2", "alice", now() - 86_401)
+        .expect("sealed");
     let (_, _, _, body) = send(
         policy(ring(KEY, &[])),
         "/read/s2",
@@ -246,7 +256,9 @@ async fn a_previous_key_verifies_and_re_issues_and_a_retired_key_does_not() {
     for (name, protection) in [("s", Protection::Signed), ("p", Protection::Private)] {
         let cookie = format!(
             "{name}={}",
-            ring(OLD_KEY, &[]).protect(protection, name, "alice", issued)
+            ring(OLD_KEY, &[])
+                .protect(protection, name, "alice", issued)
+                .expect("sealed")
         );
         let (status, reissued, cache, body) = send(
             policy(ring(KEY, &[OLD_KEY])),
@@ -261,7 +273,9 @@ async fn a_previous_key_verifies_and_re_issues_and_a_retired_key_does_not() {
         let left = max_age(&reissued[0]);
         assert!((49..=50).contains(&left), "{}", reissued[0]);
         if protection == Protection::Signed {
-            let value = ring(KEY, &[]).protect(protection, "s", "alice", issued);
+            let value = ring(KEY, &[])
+                .protect(protection, "s", "alice", issued)
+                .expect("sealed");
             assert_eq!(
                 reissued[0],
                 format!("s={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={left}")
@@ -293,7 +307,9 @@ async fn a_previous_key_verifies_and_re_issues_and_a_retired_key_does_not() {
 
 #[actix_web::test]
 async fn a_response_that_sets_the_rotated_cookie_itself_is_not_given_a_second_one() {
-    let old = ring(OLD_KEY, &[]).protect(Protection::Signed, "s", "alice", now());
+    let old = ring(OLD_KEY, &[])
+        .protect(Protection::Signed, "s", "alice", now())
+        .expect("sealed");
     let (status, cookies, _, _) = send(
         policy(ring(KEY, &[OLD_KEY])),
         "/write?s=bob",
@@ -380,7 +396,9 @@ async fn a_raw_read_before_the_layer_never_hands_the_app_a_forged_protected_valu
             .await
             .contains(r#""type":"policy_layer_order""#)
     );
-    let sealed = ring(KEY, &[]).protect(Protection::Private, "p", "alice", now());
+    let sealed = ring(KEY, &[])
+        .protect(Protection::Private, "p", "alice", now())
+        .expect("sealed");
     let res = call_service(&app, get("/", Some(&format!("p={sealed}"))).to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(

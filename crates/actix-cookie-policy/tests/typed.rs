@@ -278,6 +278,7 @@ async fn a_signed_json_cookie_round_trips_and_each_error_has_its_kind() {
         format!(
             "prefs={}",
             keys.protect(Protection::Signed, "prefs", value, at)
+                .expect("sealed")
         )
     };
     let tampered = error(

@@ -230,12 +230,14 @@ fn protected_and_prefixed_names_are_sensitive_without_saying_so() {
         .keys(ring(K1, &[]))
         .build()
         .unwrap();
-    let sealed = ring(K1, &[]).protect(
-        Protection::Signed,
-        "s",
-        "v",
-        unix_seconds(SystemTime::now()),
-    );
+    let sealed = ring(K1, &[])
+        .protect(
+            Protection::Signed,
+            "s",
+            "v",
+            unix_seconds(SystemTime::now()),
+        )
+        .expect("sealed");
     let header = format!("s={sealed}; s={sealed}; __Secure-y=1; __Secure-y=1");
     let (h, d) = run(&p, &[header.as_bytes()]).unwrap();
     assert_eq!(h, "");
@@ -342,7 +344,9 @@ fn protected() -> CookiePolicy {
 }
 
 fn seal(key: &str, how: Protection, name: &str, value: &str, at: u64) -> String {
-    ring(key, &[]).protect(how, name, value, at)
+    ring(key, &[])
+        .protect(how, name, value, at)
+        .expect("sealed")
 }
 
 #[test]

@@ -639,7 +639,9 @@ fn prepare_fills_seals_and_checks_what_will_be_sent() {
             .map(|sensitive| (c.to_string(), sensitive))
     };
     let (sent, sensitive) = prepared("s=alice", Some(123)).unwrap();
-    let tag = ring(K1, &[]).protect(Protection::Signed, "s", "alice", 123);
+    let tag = ring(K1, &[])
+        .protect(Protection::Signed, "s", "alice", 123)
+        .expect("sealed");
     assert_eq!(
         sent,
         format!("s={tag}; HttpOnly; SameSite=Lax; Secure; Path=/")
