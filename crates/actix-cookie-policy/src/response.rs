@@ -65,7 +65,6 @@ pub(crate) fn apply(
                 Ok(cookie) => cookies.push(Prepared {
                     cookie,
                     original: None,
-                    as_written: false,
                     sensitive: true,
                 }),
                 Err(e) => outcome.errors.push(e),
@@ -113,19 +112,14 @@ struct Prepared<'a> {
     cookie: SetCookie<'a>,
     /// The app's header it came from; `None` for a re-issued cookie.
     original: Option<&'a HeaderValue>,
-    /// The header is already exactly the cookie's canonical text (known
-    /// from the fast path, which takes no cookie that the step changes).
-    as_written: bool,
     sensitive: bool,
 }
 
 impl Prepared<'_> {
-    /// Whether the app's header can be sent as it is.
+    /// Whether the app's header is already exactly what is sent.
     fn is_as_written(&self) -> bool {
-        self.as_written
-            || self
-                .original
-                .is_some_and(|h| writes_exactly(h.as_bytes(), |out| self.cookie.write_to(out)))
+        (self.original)
+            .is_some_and(|h| writes_exactly(h.as_bytes(), |out| self.cookie.write_to(out)))
     }
 }
 
@@ -177,12 +171,12 @@ fn prepare_header<'a>(
             "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
         )
     })?;
-    let (mut cookie, attrs, as_written) = match as_the_policy_writes(policy, text) {
-        Some((cookie, attrs)) => (cookie, attrs, true),
+    let (mut cookie, attrs) = match as_the_policy_writes(policy, text) {
+        Some(read) => read,
         None => {
             let cookie = SetCookie::parse(text)?;
             let attrs = policy.attributes(&cookie.name);
-            (cookie, attrs, false)
+            (cookie, attrs)
         }
     };
     let had = (cookie.http_only, cookie.secure);
@@ -206,7 +200,6 @@ fn prepare_header<'a>(
     Ok(Prepared {
         cookie,
         original: Some(header),
-        as_written,
         sensitive,
     })
 }
@@ -214,8 +207,7 @@ fn prepare_header<'a>(
 /// The usual header, read without the parser: the cookie the policy writes
 /// for the header's name and value (with the header's own `Max-Age`, if it
 /// has one), when the header is exactly that cookie's canonical text, as
-/// `policy.cookie(..)` and actix-web write it, and the cookie is not
-/// protected (the outbound step leaves it as it is). The canonical text of a
+/// `policy.cookie(..)` and actix-web write it. The canonical text of a
 /// cookie reads back as that very cookie, so this is what
 /// [`SetCookie::parse`] would return; any other header is parsed.
 fn as_the_policy_writes<'a>(
@@ -238,9 +230,6 @@ fn as_the_policy_writes<'a>(
         ..SetCookie::default()
     };
     let attrs = policy.attributes(name);
-    if attrs.protection.is_some() {
-        return None; // the outbound step seals its value: never as written
-    }
     cookie.fill(attrs);
     writes_exactly(header.as_bytes(), |out| cookie.write_to(out)).then_some((cookie, attrs))
 }
