@@ -37,9 +37,13 @@ use crate::same_text::writes_exactly;
 /// cookie (`"drop"`); either way the violation is logged at error level.
 ///
 /// Register it last (`.wrap` runs the last-registered middleware first), so
-/// that it runs before any middleware that reads cookies; otherwise such a
-/// middleware would see cookies the layer has not checked, and the layer
-/// answers 500 `policy_layer_order` rather than let the app read them.
+/// that it runs before any middleware that reads cookies. A middleware that
+/// read them first would have seen cookies the layer has not checked; when
+/// the layer then has to change the header (a pair skipped, a value opened,
+/// a name renamed or escaped), it answers 500 `policy_layer_order` rather
+/// than let the app read that earlier parse. One layer applies per request:
+/// a layer nested inside another (on a scope under the App's) leaves the
+/// request to the outermost.
 ///
 /// ```
 /// use actix_web::{App, HttpResponse, cookie::Cookie, test, web};

@@ -136,10 +136,10 @@ fn drop_duplicates(
     for (i, c) in cookies.iter().enumerate() {
         let c = &c.cookie;
         let earlier = kept.entry(c.name.as_ref()).or_default();
-        let purge = |o: &SetCookie<'_>| {
-            c.is_removal(now) && o.is_removal(now) && (&o.domain, &o.path) != (&c.domain, &c.path)
-        };
-        if earlier.iter().all(|&j| purge(&cookies[j].cookie)) {
+        if earlier
+            .iter()
+            .all(|&j| c.may_accompany(&cookies[j].cookie, now))
+        {
             earlier.push(i);
         } else {
             keep[i] = false;
@@ -189,7 +189,7 @@ fn prepare_header<'a>(
     ] {
         if after && !before {
             log::debug!(
-                "cookie `{}`: the policy adds {flag}; to send it without, set {key} = false in its override ([cookies.overrides.<name>])",
+                "cookie `{}`: the policy adds {flag}, which the header lacks (a handler's set_{key}(false) reads the same as leaving it out); to send the cookie without it, set {key} = false in its override ([cookies.overrides.<name>])",
                 printable(&cookie.name)
             );
         }

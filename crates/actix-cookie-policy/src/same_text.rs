@@ -3,7 +3,7 @@
 //! The layer sends a header as the app wrote it when it already is what the
 //! layer would write (the canonical `Set-Cookie`, the checked `Cookie`
 //! header), which is the usual case. Writing into a comparison instead of a
-//! new string keeps that check free of allocation, and keeps one rendering:
+//! new string keeps the usual header from being written twice, and keeps one rendering:
 //! the very code that writes a replacement decides whether one is needed.
 
 use std::fmt::{self, Write};

@@ -93,7 +93,7 @@ impl Attr {
     }
 
     /// The attribute `name` names, matched case-insensitively. The first
-    /// letter and the length tell the nine apart, so one comparison decides.
+    /// letter and the length tell the nine apart.
     fn named(name: &str) -> Option<Attr> {
         let which = match (name.bytes().next()?.to_ascii_lowercase(), name.len()) {
             (b'h', 8) => Attr::HttpOnly,
@@ -116,7 +116,7 @@ impl Attr {
 }
 
 // The header is split at ASCII bytes (`;`, `=`, spaces and tabs), which
-// are always character boundaries: byte scans, not `char` searches.
+// are always character boundaries.
 
 /// `s` split at every `sep`.
 pub(crate) fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
@@ -316,6 +316,17 @@ impl<'a> SetCookie<'a> {
             (None, Some(expires)) => expires <= now,
             (None, None) => false,
         }
+    }
+
+    /// Whether this cookie and `other`, both sent in one response, may stand
+    /// side by side (R13): only removals of one name under distinct
+    /// (`Domain`, `Path`), the one way to purge copies of a cookie planted
+    /// under other paths or domains; any two cookies of different names.
+    pub(crate) fn may_accompany(&self, other: &SetCookie<'_>, now: SystemTime) -> bool {
+        self.name != other.name
+            || (self.is_removal(now)
+                && other.is_removal(now)
+                && (&self.domain, &self.path) != (&other.domain, &other.path))
     }
 
     /// Fills every attribute this cookie leaves unset from `attrs`, the

@@ -72,10 +72,7 @@ pub fn check_compliance(headers: &HeaderMap, policy: &CookiePolicy) -> Result<()
     let cookies = parse_set_cookies(headers).map_err(|e| e.to_string())?;
     let now = SystemTime::now();
     for (i, c) in cookies.iter().enumerate() {
-        if cookies[..i]
-            .iter()
-            .any(|o| o.name == c.name && !(o.is_removal(now) && c.is_removal(now)))
-        {
+        if cookies[..i].iter().any(|o| !c.may_accompany(o, now)) {
             return Err(format!(
                 "cookie `{}`: set twice in one response (R13)",
                 c.name
