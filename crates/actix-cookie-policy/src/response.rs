@@ -17,7 +17,7 @@ use crate::keys::unix_seconds;
 use crate::policy::CookiePolicy;
 use crate::rules::{self, printable};
 use crate::same_text::writes_exactly;
-use crate::set_cookie::{SetCookie, split, split_once};
+use crate::set_cookie::SetCookie;
 
 /// What applying the policy to a response's cookies found.
 #[derive(Debug, Default)]
@@ -214,8 +214,8 @@ fn as_the_policy_writes<'a>(
     policy: &'a CookiePolicy,
     header: &'a str,
 ) -> Option<(SetCookie<'a>, &'a CookieAttributes)> {
-    let mut parts = split(header, b';');
-    let (name, value) = split_once(parts.next()?, b'=')?;
+    let mut parts = header.split(';');
+    let (name, value) = parts.next()?.split_once('=')?;
     if rules::check_name(name).is_err() || rules::check_value(name, value).is_err() {
         return None;
     }

@@ -75,8 +75,17 @@ enum Attr {
 }
 
 impl Attr {
-    /// How many there are (`Priority` is the last).
-    const COUNT: usize = Attr::Priority as usize + 1;
+    const ALL: [Attr; 9] = [
+        Attr::HttpOnly,
+        Attr::SameSite,
+        Attr::Secure,
+        Attr::Path,
+        Attr::Domain,
+        Attr::MaxAge,
+        Attr::Expires,
+        Attr::Partitioned,
+        Attr::Priority,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -92,22 +101,11 @@ impl Attr {
         }
     }
 
-    /// The attribute `name` names, matched case-insensitively. The first
-    /// letter and the length tell the nine apart.
+    /// The attribute `name` names, matched case-insensitively.
     fn named(name: &str) -> Option<Attr> {
-        let which = match (name.bytes().next()?.to_ascii_lowercase(), name.len()) {
-            (b'h', 8) => Attr::HttpOnly,
-            (b's', 8) => Attr::SameSite,
-            (b's', 6) => Attr::Secure,
-            (b'p', 4) => Attr::Path,
-            (b'd', 6) => Attr::Domain,
-            (b'm', 7) => Attr::MaxAge,
-            (b'e', 7) => Attr::Expires,
-            (b'p', 11) => Attr::Partitioned,
-            (b'p', 8) => Attr::Priority,
-            _ => return None,
-        };
-        which.name().eq_ignore_ascii_case(name).then_some(which)
+        Attr::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(name))
     }
 
     fn is_flag(self) -> bool {
@@ -115,38 +113,8 @@ impl Attr {
     }
 }
 
-// The header is split at ASCII bytes (`;`, `=`, spaces and tabs), which
-// are always character boundaries.
-
-/// `s` split at every `sep`.
-pub(crate) fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
-    let mut rest = Some(s);
-    std::iter::from_fn(move || {
-        let s = rest?;
-        match s.bytes().position(|b| b == sep) {
-            Some(at) => {
-                rest = s.get(at + 1..);
-                s.get(..at)
-            }
-            None => rest.take(),
-        }
-    })
-}
-
-/// `s` split at its first `sep`.
-pub(crate) fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().position(|b| b == sep)?;
-    Some((s.get(..at)?, s.get(at + 1..)?))
-}
-
-/// `s` without the spaces and tabs around it, which are not part of an
-/// attribute (bis §5.6).
-fn trim(s: &str) -> &str {
-    let ows = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = s.bytes().position(|b| !ows(&b)).unwrap_or(s.len());
-    let end = s.bytes().rposition(|b| !ows(&b)).map_or(start, |at| at + 1);
-    s.get(start..end).unwrap_or_default()
-}
+/// Spaces and tabs around an attribute are not part of it (bis §5.6).
+const OWS: [char; 2] = [' ', '\t'];
 
 impl<'a> SetCookie<'a> {
     /// Parses one `Set-Cookie` header value strictly.
@@ -157,9 +125,9 @@ impl<'a> SetCookie<'a> {
     /// flag with a value, or a malformed value (R4, R5, R6, R12, R14, R15) is
     /// an error naming the cookie and the rule.
     pub fn parse(header: &'a str) -> Result<Self, CookieError> {
-        let mut parts = split(header, b';');
+        let mut parts = header.split(';');
         let first = parts.next().unwrap_or_default();
-        let Some((name, value)) = split_once(first, b'=') else {
+        let Some((name, value)) = first.split_once('=') else {
             return Err(CookieError::new(
                 "",
                 ViolationKind::InvalidName,
@@ -177,10 +145,10 @@ impl<'a> SetCookie<'a> {
             ..SetCookie::default()
         };
         let fail = |kind, detail: String| CookieError::new(printable(name), kind, detail);
-        let mut seen = [false; Attr::COUNT];
-        for part in parts.map(trim).filter(|p| !p.is_empty()) {
-            let (attr, val) = match split_once(part, b'=') {
-                Some((a, v)) => (trim(a), Some(trim(v))),
+        let mut seen = [false; Attr::ALL.len()];
+        for part in parts.map(|p| p.trim_matches(OWS)).filter(|p| !p.is_empty()) {
+            let (attr, val) = match part.split_once('=') {
+                Some((a, v)) => (a.trim_matches(OWS), Some(v.trim_matches(OWS))),
                 None => (part, None),
             };
             let Some(which) = Attr::named(attr) else {
