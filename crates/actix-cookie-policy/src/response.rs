@@ -62,11 +62,7 @@ pub(crate) fn apply(
                 continue; // the response sets the cookie itself
             }
             match reissued(policy, r, now, &host) {
-                Ok(cookie) => cookies.push(Prepared {
-                    cookie,
-                    original: None,
-                    sensitive: true,
-                }),
+                Ok(cookie) => cookies.push(Prepared::new(cookie, None, true)),
                 Err(e) => outcome.errors.push(e),
             }
         }
@@ -77,14 +73,14 @@ pub(crate) fn apply(
         }
         outcome.sensitive = cookies.iter().any(|c| c.sensitive);
         // The usual response: every header already exactly what is sent.
-        changed |= !cookies.iter().all(Prepared::is_as_written);
+        changed |= !cookies.iter().all(|c| c.as_written);
         if !changed {
             return outcome;
         }
         let mut sent = Vec::with_capacity(cookies.len());
         for c in cookies {
             match c.original {
-                Some(h) if c.is_as_written() => sent.push(h.clone()),
+                Some(h) if c.as_written => sent.push(h.clone()),
                 // Every part was checked against the grammar: never refused.
                 _ => match HeaderValue::try_from(c.cookie.to_string()) {
                     Ok(h) => sent.push(h),
@@ -113,13 +109,21 @@ struct Prepared<'a> {
     /// The app's header it came from; `None` for a re-issued cookie.
     original: Option<&'a HeaderValue>,
     sensitive: bool,
+    /// The app's header is already exactly what is sent.
+    as_written: bool,
 }
 
-impl Prepared<'_> {
-    /// Whether the app's header is already exactly what is sent.
-    fn is_as_written(&self) -> bool {
-        (self.original)
-            .is_some_and(|h| writes_exactly(h.as_bytes(), |out| self.cookie.write_to(out)))
+impl<'a> Prepared<'a> {
+    /// A cookie after the outbound step, compared once with its header.
+    fn new(cookie: SetCookie<'a>, original: Option<&'a HeaderValue>, sensitive: bool) -> Self {
+        let as_written =
+            original.is_some_and(|h| writes_exactly(h.as_bytes(), |out| cookie.write_to(out)));
+        Self {
+            cookie,
+            original,
+            sensitive,
+            as_written,
+        }
     }
 }
 
@@ -197,11 +201,7 @@ fn prepare_header<'a>(
     if let Some(domain) = cookie.domain.as_deref() {
         rules::check_domain_for_host(&cookie.name, domain, &host())?;
     }
-    Ok(Prepared {
-        cookie,
-        original: Some(header),
-        sensitive,
-    })
+    Ok(Prepared::new(cookie, Some(header), sensitive))
 }
 
 /// The usual header, read without the parser: the cookie the policy writes
