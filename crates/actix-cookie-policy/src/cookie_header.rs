@@ -179,7 +179,7 @@ fn read_pair<'a>(policy: &'a CookiePolicy, piece: &'a [u8]) -> Result<Pair<'a>, 
         WireName::MissingPrefix => {
             let detail = format!(
                 "this cookie is read only as {}; a plain copy can be set by anyone",
-                policy.wire_name(name)
+                policy.wire_name(name.to_owned())
             );
             Err(skipped(
                 name.as_bytes(),

@@ -186,10 +186,10 @@ impl CookiePolicy {
 
     /// The name a cookie is sent under: its declared prefix in front of a
     /// declared name, the name itself otherwise.
-    pub(crate) fn wire_name<'n>(&self, name: &'n str) -> Cow<'n, str> {
-        match self.overrides.get(name).and_then(|a| a.prefix) {
-            Some(p) => Cow::Owned(format!("{}{name}", p.as_str())),
-            None => Cow::Borrowed(name),
+    pub(crate) fn wire_name(&self, name: String) -> String {
+        match self.overrides.get(&name).and_then(|a| a.prefix) {
+            Some(p) => format!("{}{name}", p.as_str()),
+            None => name,
         }
     }
 
@@ -237,7 +237,7 @@ impl CookiePolicy {
         rules::check_name(&name)?;
         rules::check_value(&name, &value)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(Self::with_prefix(name, attrs), value);
+        let mut cookie = Cookie::new(self.wire_name(name), value);
         self.set_attributes(&mut cookie, attrs);
         if let Some(seconds) = attrs.max_age.seconds() {
             cookie.set_max_age(Duration::seconds(i64::from(seconds)));
@@ -290,19 +290,11 @@ impl CookiePolicy {
         let name = name.into();
         rules::check_name(&name)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(Self::with_prefix(name, attrs), "");
+        let mut cookie = Cookie::new(self.wire_name(name), "");
         self.set_attributes(&mut cookie, attrs);
         cookie.set_max_age(Duration::ZERO);
         cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
         Ok(cookie)
-    }
-
-    /// `name` under its declared prefix, unless it already carries it.
-    fn with_prefix(name: String, attrs: &CookieAttributes) -> String {
-        match attrs.prefix {
-            Some(p) if !name.starts_with(p.as_str()) => format!("{}{name}", p.as_str()),
-            _ => name,
-        }
     }
 
     fn set_attributes(&self, cookie: &mut Cookie<'static>, attrs: &CookieAttributes) {
