@@ -18,7 +18,7 @@
 //! actix-web decode, trim and drop in ways R18 and R19 forbid.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::SystemTime;
 
@@ -28,7 +28,7 @@ use crate::attributes::CookieAttributes;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::error::LimitExceeded;
 use crate::grammar;
-use crate::keys::VerifyError;
+use crate::keys::{Reissue, VerifyError};
 use crate::policy::{CookiePolicy, WireName};
 use crate::rules::{self, printable};
 
@@ -43,18 +43,6 @@ pub(crate) struct Pair<'a> {
     pub value: Cow<'a, str>,
     sensitive: bool,
     attrs: &'a CookieAttributes,
-}
-
-/// A protected cookie that verified with a previous key: the layer
-/// re-issues it under the current key, with its original issue time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reissue {
-    /// The cookie's name on the wire.
-    pub name: String,
-    /// The plain value.
-    pub value: String,
-    /// The original issue time, in Unix seconds.
-    pub issued_at: u64,
 }
 
 /// What a request's `Cookie` fields hold, under the policy.
@@ -209,11 +197,11 @@ impl<'a> RequestCookies<'a> {
         if copies.len() == self.pairs.len() {
             return;
         }
-        let mut kept: HashMap<&str, ()> = HashMap::new();
+        let mut kept: HashSet<&str> = HashSet::new();
         let diagnostics = &mut self.diagnostics;
         self.pairs.retain(|p| {
             let (count, sensitive) = copies[p.name];
-            let first = kept.insert(p.name, ()).is_none();
+            let first = kept.insert(p.name);
             match (count, sensitive, first) {
                 (1, _, _) => true,
                 (_, true, first) => {

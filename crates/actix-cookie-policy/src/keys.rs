@@ -323,6 +323,18 @@ pub enum VerifyError {
     Expired,
 }
 
+/// A protected cookie that verified with a previous key: the layer
+/// re-issues it under the current key, with its original issue time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reissue {
+    /// The cookie's name on the wire.
+    pub name: String,
+    /// The plain value.
+    pub value: String,
+    /// The original issue time, in Unix seconds.
+    pub issued_at: u64,
+}
+
 /// Seconds since the Unix epoch (0 for a clock before it).
 pub(crate) fn unix_seconds(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())

@@ -15,10 +15,11 @@ use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use crate::config::OnViolation;
-use crate::cookie_header::{self, Reissue, escaped};
+use crate::cookie_header::{self, escaped};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::{CookieError, ErrorBody};
 use crate::extract::{LayerPolicy, Policy};
+use crate::keys::Reissue;
 use crate::policy::CookiePolicy;
 use crate::response;
 use crate::rules::host_name;

@@ -11,9 +11,8 @@ use std::time::SystemTime;
 use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 
 use crate::attributes::CookieAttributes;
-use crate::cookie_header::Reissue;
 use crate::error::{CookieError, ViolationKind};
-use crate::keys::unix_seconds;
+use crate::keys::{Reissue, unix_seconds};
 use crate::policy::CookiePolicy;
 use crate::rules::{self, printable};
 use crate::same_text::writes_exactly;
