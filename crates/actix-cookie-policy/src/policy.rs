@@ -315,7 +315,7 @@ impl CookiePolicy {
         let text = cookie.to_string();
         let mut c = SetCookie::parse(&text)?;
         let attrs = self.attributes(&c.name);
-        self.prepare(&mut c, attrs, SystemTime::now(), None)?;
+        self.prepare(&mut c, attrs, SystemTime::now(), None, &|| None)?;
         Ok(c.into_owned())
     }
 
@@ -324,13 +324,16 @@ impl CookiePolicy {
     /// every rule on what will be sent, so that the size limit (R3) applies
     /// to the protected value. `issued_at` keeps a re-issued cookie's
     /// original issue time. `attrs` are the policy's attributes for the
-    /// cookie's name. Returns whether the cookie is sensitive.
+    /// cookie's name; `host` gives the request's host name, asked only for a
+    /// cookie with a `Domain` (R6), `None` where there is no request.
+    /// Returns whether the cookie is sensitive.
     pub(crate) fn prepare<'a>(
         &self,
         cookie: &mut SetCookie<'a>,
         attrs: &'a CookieAttributes,
         now: SystemTime,
         issued_at: Option<u64>,
+        host: &dyn Fn() -> Option<String>,
     ) -> Result<bool, CookieError> {
         cookie.fill(attrs);
         if let (Some(protection), Some(keys)) = (attrs.protection, self.keys())
@@ -358,6 +361,11 @@ impl CookiePolicy {
             cookie.value = Cow::Owned(sealed);
         }
         cookie.check(now)?;
+        if let Some(domain) = cookie.domain.as_deref()
+            && let Some(host) = host()
+        {
+            rules::check_domain_for_host(&cookie.name, domain, &host)?;
+        }
         Ok(attrs.sensitive || rules::prefix_of(&cookie.name).is_some())
     }
 }

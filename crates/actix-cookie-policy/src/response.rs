@@ -157,8 +157,7 @@ fn drop_duplicates(
     cookies.retain(|_| keep.next().unwrap_or(true));
 }
 
-/// One header through the outbound step: parsed, prepared, checked against
-/// the request's host when it names a `Domain`.
+/// One header through the outbound step: read, then prepared.
 fn prepare_header<'a>(
     policy: &'a CookiePolicy,
     header: &'a HeaderValue,
@@ -183,7 +182,7 @@ fn prepare_header<'a>(
         }
     };
     let had = (cookie.http_only, cookie.secure);
-    let sensitive = policy.prepare(&mut cookie, attrs, now, None)?;
+    let sensitive = policy.prepare(&mut cookie, attrs, now, None, &|| Some(host()))?;
     // A flag the policy turns on cannot be turned off by a handler (an
     // absent flag and one set to false read the same): say how to.
     for (flag, key, before, after) in [
@@ -196,9 +195,6 @@ fn prepare_header<'a>(
                 printable(&cookie.name)
             );
         }
-    }
-    if let Some(domain) = cookie.domain.as_deref() {
-        rules::check_domain_for_host(&cookie.name, domain, &host())?;
     }
     Ok(Prepared::new(cookie, Some(header), sensitive))
 }
@@ -254,10 +250,7 @@ fn reissued<'a>(
         let left = u64::from(max_age).saturating_sub(age).max(1);
         cookie.max_age = Some(i64::try_from(left).unwrap_or(1));
     }
-    policy.prepare(&mut cookie, attrs, now, Some(r.issued_at))?;
-    if let Some(domain) = cookie.domain.as_deref() {
-        rules::check_domain_for_host(&cookie.name, domain, &host())?;
-    }
+    policy.prepare(&mut cookie, attrs, now, Some(r.issued_at), &|| Some(host()))?;
     Ok(cookie)
 }
 

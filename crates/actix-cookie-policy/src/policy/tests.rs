@@ -636,7 +636,7 @@ fn prepare_fills_seals_and_checks_what_will_be_sent() {
     let prepared = |header: &str, issued_at| {
         let mut c = SetCookie::parse(header).unwrap();
         let attrs = p.attributes(&c.name);
-        p.prepare(&mut c, attrs, now, issued_at)
+        p.prepare(&mut c, attrs, now, issued_at, &|| None)
             .map(|sensitive| (c.to_string(), sensitive))
     };
     let (sent, sensitive) = prepared("s=alice", Some(123)).unwrap();
