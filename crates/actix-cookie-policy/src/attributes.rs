@@ -2,6 +2,8 @@
 //! over the policy's defaults, resolved and validated once when the policy
 //! is built, so that no request merges or checks them again.
 
+use std::borrow::Cow;
+
 use crate::config::{
     CookieOverride, CookiePolicyConfig, Lifetime, MAX_LIFETIME_SECONDS, Prefix, Priority,
     Protection, SameSite,
@@ -39,6 +41,15 @@ pub struct CookieAttributes {
 }
 
 impl CookieAttributes {
+    /// The name a cookie is sent under: the declared prefix in front of
+    /// `name`, unless `name` already starts with it.
+    pub(crate) fn wire_name<'n>(&self, name: Cow<'n, str>) -> Cow<'n, str> {
+        match self.prefix {
+            Some(p) if !name.starts_with(p.as_str()) => Cow::Owned(format!("{}{name}", p.as_str())),
+            _ => name,
+        }
+    }
+
     /// The policy's defaults, validated; `key` names them in errors.
     pub(crate) fn defaults(c: &CookiePolicyConfig) -> Result<Self, PolicyConfigError> {
         let mut attrs = Self {

@@ -167,7 +167,7 @@ fn read_pair<'a>(policy: &'a CookiePolicy, piece: &'a [u8]) -> Result<Pair<'a>, 
         WireName::MissingPrefix => {
             let detail = format!(
                 "this cookie is read only as {}; a plain copy can be set by anyone",
-                policy.wire_name(name.to_owned())
+                policy.attributes(name).wire_name(Cow::Borrowed(name))
             );
             Err(skipped(
                 name.as_bytes(),

@@ -184,15 +184,6 @@ impl CookiePolicy {
             .unwrap_or(&self.defaults)
     }
 
-    /// The name a cookie is sent under: its declared prefix in front of a
-    /// declared name, the name itself otherwise.
-    pub(crate) fn wire_name(&self, name: String) -> String {
-        match self.overrides.get(&name).and_then(|a| a.prefix) {
-            Some(p) => format!("{}{name}", p.as_str()),
-            None => name,
-        }
-    }
-
     /// How a name sent by a client is read: a declared prefixed name
     /// (`__Host-sid`) as its declared name (`sid`); any other prefixed name
     /// as itself, sensitive; a name declared with a prefix but sent plain
@@ -237,7 +228,7 @@ impl CookiePolicy {
         rules::check_name(&name)?;
         rules::check_value(&name, &value)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(self.wire_name(name), value);
+        let mut cookie = Cookie::new(attrs.wire_name(Cow::Owned(name)).into_owned(), value);
         self.set_attributes(&mut cookie, attrs);
         if let Some(seconds) = attrs.max_age.seconds() {
             cookie.set_max_age(Duration::seconds(i64::from(seconds)));
@@ -290,7 +281,7 @@ impl CookiePolicy {
         let name = name.into();
         rules::check_name(&name)?;
         let attrs = self.attributes(&name);
-        let mut cookie = Cookie::new(self.wire_name(name), "");
+        let mut cookie = Cookie::new(attrs.wire_name(Cow::Owned(name)).into_owned(), "");
         self.set_attributes(&mut cookie, attrs);
         cookie.set_max_age(Duration::ZERO);
         cookie.set_expires(OffsetDateTime::UNIX_EPOCH);

@@ -303,11 +303,7 @@ impl<'a> SetCookie<'a> {
     /// turn it off in the cookie's override. A cookie declared with a
     /// prefix but written under its plain name gets the prefixed name.
     pub(crate) fn fill(&mut self, attrs: &'a CookieAttributes) {
-        if let Some(p) = attrs.prefix
-            && !self.name.starts_with(p.as_str())
-        {
-            self.name = Cow::Owned(format!("{}{}", p.as_str(), self.name));
-        }
+        self.name = attrs.wire_name(std::mem::take(&mut self.name));
         let (explicit_path, explicit_domain) = (self.path.is_some(), self.domain.is_some());
         if self.max_age.is_none() && self.expires.is_none() {
             self.max_age = attrs.max_age.seconds().map(i64::from);

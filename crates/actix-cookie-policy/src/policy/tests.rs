@@ -583,9 +583,11 @@ fn attributes_are_found_by_declared_or_wire_name() {
     assert_eq!(p.attributes("__Host-sid"), p.attributes("sid"));
     assert_eq!(p.attributes("sid").max_age, Lifetime::Seconds(5));
     assert_eq!(p.attributes("__Secure-sid").max_age, Lifetime::Session);
-    assert_eq!(p.wire_name("sid".to_owned()), "__Host-sid");
-    assert_eq!(p.wire_name("other".to_owned()), "other");
-    assert_eq!(p.wire_name("__Host-sid".to_owned()), "__Host-sid");
+    let wire = |name: &'static str| p.attributes(name).wire_name(name.into()).into_owned();
+    assert_eq!(wire("sid"), "__Host-sid");
+    assert_eq!(wire("other"), "other");
+    assert_eq!(wire("__Host-sid"), "__Host-sid");
+    assert_eq!(wire("__Secure-sid"), "__Secure-sid");
 }
 
 /// How a name is read, as (name the app sees, sensitive), or `None` when
