@@ -61,7 +61,12 @@ pub(crate) fn apply(
                 continue; // the response sets the cookie itself
             }
             match reissued(policy, r, now, &host) {
-                Ok(cookie) => cookies.push(Prepared::new(cookie, None, true)),
+                Ok(cookie) => cookies.push(Prepared {
+                    cookie,
+                    original: None,
+                    sensitive: true,
+                    as_written: false,
+                }),
                 Err(e) => outcome.errors.push(e),
             }
         }
@@ -112,20 +117,6 @@ struct Prepared<'a> {
     as_written: bool,
 }
 
-impl<'a> Prepared<'a> {
-    /// A cookie after the outbound step, compared once with its header.
-    fn new(cookie: SetCookie<'a>, original: Option<&'a HeaderValue>, sensitive: bool) -> Self {
-        let as_written =
-            original.is_some_and(|h| writes_exactly(h.as_bytes(), |out| cookie.write_to(out)));
-        Self {
-            cookie,
-            original,
-            sensitive,
-            as_written,
-        }
-    }
-}
-
 /// R13: one cookie per name in a response, the first one kept; except
 /// removals under distinct (`Domain`, `Path`), the one way to purge copies
 /// of a cookie planted under other paths or domains.
@@ -173,21 +164,21 @@ fn prepare_header<'a>(
             "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
         )
     })?;
-    let (mut cookie, attrs) = match as_the_policy_writes(policy, text) {
-        Some(read) => read,
+    let (mut cookie, attrs, canonical) = match as_the_policy_writes(policy, text) {
+        Some((cookie, attrs)) => (cookie, attrs, true),
         None => {
             let cookie = SetCookie::parse(text)?;
             let attrs = policy.attributes(&cookie.name);
-            (cookie, attrs)
+            (cookie, attrs, false)
         }
     };
-    let had = (cookie.http_only, cookie.secure);
+    let read = cookie.clone();
     let sensitive = policy.prepare(&mut cookie, attrs, now, None, &|| Some(host()))?;
     // A flag the policy turns on cannot be turned off by a handler (an
     // absent flag and one set to false read the same): say how to.
     for (flag, key, before, after) in [
-        ("HttpOnly", "http_only", had.0, cookie.http_only),
-        ("Secure", "secure", had.1, cookie.secure),
+        ("HttpOnly", "http_only", read.http_only, cookie.http_only),
+        ("Secure", "secure", read.secure, cookie.secure),
     ] {
         if after && !before {
             log::debug!(
@@ -196,7 +187,16 @@ fn prepare_header<'a>(
             );
         }
     }
-    Ok(Prepared::new(cookie, Some(header), sensitive))
+    // The header is the canonical text of what was read: when the step
+    // changed nothing, it is already exactly what is sent.
+    let as_written = (canonical && cookie == read)
+        || writes_exactly(header.as_bytes(), |out| cookie.write_to(out));
+    Ok(Prepared {
+        cookie,
+        original: Some(header),
+        sensitive,
+        as_written,
+    })
 }
 
 /// The usual header, read without the parser: the cookie the policy writes
@@ -214,7 +214,11 @@ fn as_the_policy_writes<'a>(
     if rules::check_name(name).is_err() || rules::check_value(name, value).is_err() {
         return None;
     }
-    let max_age = match parts.find_map(|part| part.strip_prefix(" Max-Age=")) {
+    // Max-Age, when written, is at or near the end of the policy's text.
+    let max_age = match header
+        .rsplit(';')
+        .find_map(|part| part.strip_prefix(" Max-Age="))
+    {
         Some(seconds) => Some(seconds.parse().ok()?),
         None => None,
     };
