@@ -155,13 +155,16 @@ fn prepare_header<'a>(
     now: SystemTime,
     host: &impl Fn() -> String,
 ) -> Result<Prepared<'a>, CookieError> {
-    let text = header.to_str().map_err(|_| {
+    // Text for the parser, which checks every byte against the cookie
+    // grammar and names the first one out of place. Bytes that are not
+    // even UTF-8 are refused here, with the cookie's name as far as it reads.
+    let text = std::str::from_utf8(header.as_bytes()).map_err(|_| {
         let lossy = String::from_utf8_lossy(header.as_bytes());
         let name = lossy.split(['=', ';']).next().unwrap_or_default();
         CookieError::new(
             printable(name),
             ViolationKind::InvalidValue,
-            "the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url",
+            "the Set-Cookie header is not UTF-8 text; encode the value, for example as base64url",
         )
     })?;
     let (mut cookie, attrs, canonical) = match as_the_policy_writes(policy, text) {

@@ -132,14 +132,47 @@ async fn every_outbound_rule_is_enforced_with_the_exact_header_or_error() {
             ),
         ),
         (
-            "R2 a header that is not ASCII",
+            "R2 a value that is not ASCII",
             dev(),
             "localhost",
             vec![HeaderValue::from_bytes(b"a=\xc3\xa9").unwrap()],
             Refused(
                 "invalid_cookie_value",
                 "a",
-                "cookie `a`: the Set-Cookie header has bytes outside printable ASCII; encode the value, for example as base64url (R2)",
+                "cookie `a`: byte 0xC3 at position 0 is not allowed in a cookie value; encode the value, for example with CookiePolicy::encoded_cookie (percent-encoding) or as base64url (R2)",
+            ),
+        ),
+        (
+            "R2 a header that is not UTF-8",
+            dev(),
+            "localhost",
+            vec![HeaderValue::from_bytes(b"a=\xff; Path=/").unwrap()],
+            Refused(
+                "invalid_cookie_value",
+                "a",
+                "cookie `a`: the Set-Cookie header is not UTF-8 text; encode the value, for example as base64url (R2)",
+            ),
+        ),
+        (
+            "R4 an attribute value that is not ASCII",
+            dev(),
+            "localhost",
+            vec![HeaderValue::from_bytes("a=b; Path=/caf\u{e9}".as_bytes()).unwrap()],
+            Refused(
+                "invalid_cookie_attribute",
+                "a",
+                "cookie `a`: byte 0xC3 at position 4 is not allowed in the Path attribute (R4)",
+            ),
+        ),
+        (
+            "R4 a control character in an attribute",
+            dev(),
+            "localhost",
+            vec![HeaderValue::from_bytes(b"a=b; Path=/a\tb").unwrap()],
+            Refused(
+                "invalid_cookie_attribute",
+                "a",
+                "cookie `a`: byte 0x09 at position 2 is not allowed in the Path attribute (R4)",
             ),
         ),
         (
