@@ -34,11 +34,11 @@ fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie<'static>>, Coo
     headers
         .get_all(SET_COOKIE)
         .map(|v| {
-            let text = v.to_str().map_err(|_| {
+            let text = std::str::from_utf8(v.as_bytes()).map_err(|_| {
                 CookieError::new(
                     "",
                     ViolationKind::InvalidValue,
-                    "a Set-Cookie header is not printable ASCII",
+                    "a Set-Cookie header is not UTF-8 text",
                 )
             })?;
             SetCookie::parse(text).map(SetCookie::into_owned)
