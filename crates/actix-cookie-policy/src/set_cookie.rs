@@ -441,7 +441,8 @@ impl SetCookie<'_> {
             out.write_str(domain)?;
         }
         if let Some(max_age) = self.max_age {
-            write!(out, "; Max-Age={}", max_age.max(0))?;
+            out.write_str("; Max-Age=")?;
+            out.write_str(itoa::Buffer::new().format(max_age.max(0)))?;
         }
         if let Some(expires) = self.expires {
             write!(out, "; Expires={}", httpdate::HttpDate::from(expires))?;
