@@ -20,8 +20,11 @@
 #    CPU 0, two wrk on CPU 1), so that a shared machine's noise hits both
 #    alike: the steadier ratio on a busy host.
 # 4. Prints a Markdown table per scenario with the median ratio
-#    cookie-policy/baseline of requests/s. Any non-2xx/3xx response or socket
-#    error wrk reports is flagged in the table and makes the exit status 1.
+#    cookie-policy/baseline of requests/s, and the ratio of requests per
+#    CPU-second (each Rust server's user + system time, from /proc, summed
+#    over the rounds): what a request costs, which a shared machine's noise
+#    moves less than the rate. Any non-2xx/3xx response or socket error wrk
+#    reports is flagged in the table and makes the exit status 1.
 #
 # Environment: ROUNDS (5), DURATION (5 s), CONNECTIONS (32), WORKERS (1).
 # The servers run on CPU 0 and wrk on CPU 1 when there are two CPUs and taskset.
@@ -139,7 +142,9 @@ log "  GET /cookies with the sealed session: both answer {\"cookies\":{\"session
 declare -A URL=([profile]=/profile [login]=/login [private]=/cookies)
 declare -A COOKIE=([profile]="username=alice" [login]="" [private]="session=$SESSION")
 declare -A ABOUT=([profile]=", Cookie: username=alice" [login]="" [private]=", Cookie: session=<sealed alice>")
-declare -A RPS=() BAD=()
+declare -A RPS=() BAD=() REQS=() TICKS=()
+ticks() { awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; } # ticks SERVER: its user + system CPU time so far
+HZ="$(getconf CLK_TCK)"
 errors=0
 load() { # load SERVER SCENARIO SECONDS: runs wrk, its output in $WORK/wrk.SERVER
   timeout $(($3 + 30)) "${PIN_WRK[@]}" wrk -t1 -c"$CONNECTIONS" -d"$3s" ${COOKIE[$2]:+-H "Cookie: ${COOKIE[$2]}"} \
@@ -149,15 +154,17 @@ bench() { # bench SERVER SCENARIO SECONDS: sets rps, and bad (non-2xx/3xx respon
   load "$@" || die "wrk failed:"$'\n'"$(cat "$WORK/wrk.$1")"
   result "$1"
 }
-result() { # result SERVER: rps and bad of the last wrk run against SERVER
+result() { # result SERVER: rps, requests and bad of the last wrk run against SERVER
   local out="$WORK/wrk.$1"
   rps="$(awk '$1 == "Requests/sec:" {print $2}' "$out")"
+  requests="$(awk '$2 == "requests" && $3 == "in" {print $1}' "$out")"
   bad="$(awk '/Non-2xx or 3xx/ {n += $NF} /Socket errors:/ {gsub(/[^0-9]+/, " "); for (i = 1; i <= NF; i++) n += $i}
               END {print n + 0}' "$out")"
   [ -n "$rps" ] || die "no Requests/sec in wrk's output:"$'\n'"$(cat "$out")"
 }
-record() { # record SERVER ROUND: keeps rps and counts bad responses
+record() { # record SERVER ROUND CPU_TICKS: keeps rps, adds up requests and CPU time, counts bad responses
   RPS[$1]=$rps BAD[$1]=$bad
+  REQS[$1]=$((${REQS[$1]:-0} + requests)) TICKS[$1]=$((${TICKS[$1]:-0} + $3))
   ((bad == 0)) || { errors=$((errors + bad)); log "  $1, round $2: $bad non-2xx/3xx responses or socket errors"; }
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {printf "%.3f", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -177,18 +184,27 @@ for sc in profile login private; do
   echo
   printf '| round | first |%s cookie-policy/baseline |\n' "$(printf ' %s req/s |' "${servers[@]}")"
   printf '|---:|---|%s---:|\n' "$(printf -- '---:|%.0s' "${servers[@]}")"
-  ratios=() fastapi=()
+  ratios=() fastapi=() REQS=() TICKS=()
   for ((r = 1; r <= ROUNDS; r++)); do
     order=("${servers[@]}")
     ((r % 2)) || order=(baseline cookie-policy "${servers[@]:2}")
     if ((TOGETHER)); then
+      t0=("$(ticks cookie-policy)" "$(ticks baseline)")
       load cookie-policy "$sc" "$DURATION" & a=$!
       load baseline "$sc" "$DURATION" & b=$!
       { wait "$a" && wait "$b"; } || die "wrk failed:"$'\n'"$(cat "$WORK"/wrk.*)"
-      for s in "${servers[@]}"; do result "$s" && record "$s" "$r"; done
+      t1=("$(ticks cookie-policy)" "$(ticks baseline)")
+      result cookie-policy && record cookie-policy "$r" $((t1[0] - t0[0]))
+      result baseline && record baseline "$r" $((t1[1] - t0[1]))
       order=(together)
     else
-      for s in "${order[@]}"; do bench "$s" "$sc" "$DURATION" && record "$s" "$r"; done
+      for s in "${order[@]}"; do
+        # uvicorn's workers are its children, not counted in its own CPU time: no CPU figure.
+        if [ "$s" = FastAPI ]; then bench "$s" "$sc" "$DURATION" && record "$s" "$r" 0 && continue; fi
+        start_ticks="$(ticks "$s")"
+        bench "$s" "$sc" "$DURATION"
+        record "$s" "$r" $(($(ticks "$s") - start_ticks))
+      done
     fi
     ratios+=("$(ratio "${RPS[cookie-policy]}" "${RPS[baseline]}")")
     [ ${#servers[@]} = 2 ] || fastapi+=("$(ratio "${RPS[cookie-policy]}" "${RPS[FastAPI]}")")
@@ -198,6 +214,9 @@ for sc in profile login private; do
   done
   echo
   echo "Median ratio cookie-policy/baseline ($sc): **$(median "${ratios[@]}")**"
+  per_cpu() { awk -v n="${REQS[$1]}" -v t="${TICKS[$1]}" -v hz="$HZ" 'BEGIN {printf "%.0f", t ? n * hz / t : 0}'; }
+  echo "Requests per CPU-second over all rounds ($sc): cookie-policy $(per_cpu cookie-policy), baseline" \
+    "$(per_cpu baseline); ratio **$(ratio "$(per_cpu cookie-policy)" "$(per_cpu baseline)")**"
   [ ${#fastapi[@]} = 0 ] || echo "Median ratio cookie-policy/FastAPI ($sc): **$(median "${fastapi[@]}")**"
 done
 if ((errors)); then
