@@ -11,7 +11,7 @@ use actix_web::dev::{
     Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
 };
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, COOKIE, HeaderValue};
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HOST, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use crate::config::OnViolation;
@@ -276,6 +276,21 @@ fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {
     }
 }
 
+/// The host the client sent the request to, for the `Domain` check (R6):
+/// the request target's own host (HTTP/2, or an absolute URI), else the
+/// `Host` header. Never `Forwarded` or `X-Forwarded-Host`, which any client
+/// can send: with them, anyone could make a response with a `Domain` fail.
+/// Behind a proxy, have it pass the client's `Host` through (nginx:
+/// `proxy_set_header Host $host;`). `None` for a request without a host
+/// (HTTP/1.0), whose cookies are then checked without it.
+fn request_host(req: &HttpRequest) -> Option<String> {
+    let host = match req.uri().host() {
+        Some(host) => host,
+        None => req.headers().get(HOST)?.to_str().ok()?,
+    };
+    Some(host_name(host))
+}
+
 /// The way out: applies the policy to the response's cookies, re-issues the
 /// rotated ones, and turns a violation into what the policy asks for.
 fn write_cookies<B>(
@@ -301,7 +316,7 @@ fn write_cookies<B>(
     // A handle on the request (a reference count) for its host, asked only
     // for a cookie with a Domain, while the response's headers change.
     let request = res.request().clone();
-    let host = || host_name(request.connection_info().host());
+    let host = || request_host(&request);
     let mut res = res;
     let outcome = response::apply(policy, res.headers_mut(), drop_mode, host, reissue);
     let verb = if drop_mode { "dropped" } else { "refused" };

@@ -29,7 +29,8 @@ pub(crate) struct Outcome {
 
 /// Applies the policy to every `Set-Cookie` in `headers`, and adds the
 /// re-issued cookies that the response does not set itself. `host` gives
-/// the request's host name, asked only for a cookie with a `Domain` (R6).
+/// the request's host name, if it has one, asked only for a cookie with a
+/// `Domain` (R6).
 ///
 /// With no violation, or with `keep_valid` (the `drop` mode), the headers
 /// become the valid cookies in canonical form; otherwise they are left as
@@ -38,7 +39,7 @@ pub(crate) fn apply(
     policy: &CookiePolicy,
     headers: &mut HeaderMap,
     keep_valid: bool,
-    host: impl Fn() -> String,
+    host: impl Fn() -> Option<String>,
     reissue: &[Reissue],
 ) -> Outcome {
     let now = SystemTime::now();
@@ -153,7 +154,7 @@ fn prepare_header<'a>(
     policy: &'a CookiePolicy,
     header: &'a HeaderValue,
     now: SystemTime,
-    host: &impl Fn() -> String,
+    host: &impl Fn() -> Option<String>,
 ) -> Result<Prepared<'a>, CookieError> {
     // Text for the parser, which checks every byte against the cookie
     // grammar and names the first one out of place. Bytes that are not
@@ -176,7 +177,7 @@ fn prepare_header<'a>(
         }
     };
     let read = cookie.clone();
-    let sensitive = policy.prepare(&mut cookie, attrs, now, None, &|| Some(host()))?;
+    let sensitive = policy.prepare(&mut cookie, attrs, now, None, host)?;
     // A flag the policy turns on cannot be turned off by a handler (an
     // absent flag and one set to false read the same): say how to.
     for (flag, key, before, after) in [
@@ -243,7 +244,7 @@ fn reissued<'a>(
     policy: &'a CookiePolicy,
     r: &'a Reissue,
     now: SystemTime,
-    host: &impl Fn() -> String,
+    host: &impl Fn() -> Option<String>,
 ) -> Result<SetCookie<'a>, CookieError> {
     rules::check_value(&r.name, &r.value)?;
     let mut cookie = SetCookie {
@@ -257,7 +258,7 @@ fn reissued<'a>(
         let left = u64::from(max_age).saturating_sub(age).max(1);
         cookie.max_age = Some(i64::try_from(left).unwrap_or(1));
     }
-    policy.prepare(&mut cookie, attrs, now, Some(r.issued_at), &|| Some(host()))?;
+    policy.prepare(&mut cookie, attrs, now, Some(r.issued_at), host)?;
     Ok(cookie)
 }
 

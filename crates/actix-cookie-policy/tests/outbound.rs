@@ -590,6 +590,57 @@ async fn every_outbound_rule_is_enforced_with_the_exact_header_or_error() {
     }
 }
 
+/// R6 is checked against the host the client sent the request to, never
+/// against `Forwarded` or `X-Forwarded-Host`, which any client can send.
+#[actix_web::test]
+async fn the_domain_is_checked_against_the_host_header_not_forwarded_headers() {
+    let app = init_service(
+        App::new()
+            .wrap(CookiePolicyLayer::new(dev().build().unwrap()))
+            .route(
+                "/",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .insert_header((SET_COOKIE, "a=1; Domain=example.com"))
+                        .body("ok")
+                }),
+            ),
+    )
+    .await;
+    let sent = ["a=1; HttpOnly; SameSite=Lax; Path=/; Domain=example.com"];
+    let forged = TestRequest::get()
+        .uri("/")
+        .insert_header(("host", "www.example.com"))
+        .insert_header(("x-forwarded-host", "evil.test"))
+        .insert_header(("forwarded", "host=evil.test"))
+        .to_request();
+    let res = call_service(&app, forged).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(set_cookies(&res), sent);
+
+    let elsewhere = TestRequest::get()
+        .uri("/")
+        .insert_header(("host", "evil.test"))
+        .insert_header(("x-forwarded-host", "www.example.com"))
+        .to_request();
+    let res = call_service(&app, elsewhere).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body_text(res).await,
+        error_json(
+            "invalid_cookie_domain",
+            &["cookie", "a"],
+            "cookie `a`: Domain=example.com does not cover the request host evil.test, so browsers ignore the cookie (R6)"
+        )
+    );
+
+    // HTTP/1.0 without a Host: nothing to check the domain against.
+    let no_host = TestRequest::get().uri("/").to_request();
+    let res = call_service(&app, no_host).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(set_cookies(&res), sent);
+}
+
 #[actix_web::test]
 async fn a_hand_built_cookie_receives_the_policy_defaults() {
     let (status, cookies, cache, body) = outbound(
