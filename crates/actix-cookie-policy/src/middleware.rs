@@ -16,7 +16,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use crate::config::OnViolation;
 use crate::cookie_header::{self, escaped};
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Diagnostic, DiagnosticKind, Diagnostics};
 use crate::error::{CookieError, ErrorBody};
 use crate::extract::{LayerPolicy, Policy};
 use crate::keys::Reissue;
@@ -256,24 +256,62 @@ fn app_reads_only(req: &HttpRequest, accepted: &[(String, String)], skipped: boo
     decoded && raw
 }
 
-/// Skipped pairs at debug level; the suspicious ones at warn.
+/// Logs what was not read in one line per request, however many pairs were
+/// skipped, so that a client cannot make the log grow faster than it sends:
+/// the count per kind, the first pair's reason, and a few more names. At
+/// warn level when anything looks like an attack (tossing, a forged prefix,
+/// a tampered value), at debug otherwise.
 fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {
-    for d in diagnostics {
-        let level = if d.kind.is_suspicious() {
-            log::Level::Warn
-        } else {
-            log::Level::Debug
-        };
-        log::log!(
-            level,
-            "cookie `{}` on {} {} not read ({}): {}",
-            d.name,
-            req.method(),
-            req.path(),
-            d.kind.as_str(),
-            d.detail
-        );
+    let suspicious = diagnostics.iter().any(|d| d.kind.is_suspicious());
+    let level = if suspicious {
+        log::Level::Warn
+    } else {
+        log::Level::Debug
+    };
+    if let Some((first, rest)) = diagnostics.split_first()
+        && log::log_enabled!(level)
+    {
+        let line = summary(req.method().as_str(), req.path(), first, rest);
+        log::log!(level, "{line}");
     }
+}
+
+/// The names shown after the first skipped pair's, in a log line.
+const MORE_NAMES_LOGGED: usize = 5;
+
+/// One line on the pairs of a request that were not read.
+fn summary(method: &str, path: &str, first: &Diagnostic, rest: &[Diagnostic]) -> String {
+    let (name, kind, detail) = (&first.name, first.kind.as_str(), &first.detail);
+    if rest.is_empty() {
+        return format!("cookie `{name}` on {method} {path} not read ({kind}): {detail}");
+    }
+    // Few kinds exist: a list in first-seen order is a fine counter.
+    let mut kinds: Vec<(DiagnosticKind, usize)> = Vec::new();
+    for d in std::iter::once(first).chain(rest) {
+        match kinds.iter_mut().find(|(k, _)| *k == d.kind) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((d.kind, 1)),
+        }
+    }
+    let counts: Vec<String> = kinds
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.as_str()))
+        .collect();
+    let shown: Vec<String> = rest
+        .iter()
+        .take(MORE_NAMES_LOGGED)
+        .map(|d| format!("`{}`", d.name))
+        .collect();
+    let more = match rest.len() - shown.len() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(
+        "{} cookies on {method} {path} not read ({}): `{name}` ({kind}): {detail}; also {}{more}",
+        rest.len() + 1,
+        counts.join(", "),
+        shown.join(", "),
+    )
 }
 
 /// The host the client sent the request to, for the `Domain` check (R6):
