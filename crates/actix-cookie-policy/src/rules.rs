@@ -149,6 +149,18 @@ pub(crate) fn normalize_domain(domain: &str) -> Result<Cow<'_, str>, String> {
             printable(domain)
         ));
     }
+    // No top-level domain starts with a digit, and a browser reads a host
+    // whose last label does (`127.0.0.1`, `10.1`, `1.0x7f`) as an IPv4
+    // address, for which a cookie can only be host-only.
+    if d.rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "a domain cannot be an IP address, got {:?}; leave Domain unset, which makes the cookie host-only",
+            printable(domain)
+        ));
+    }
     Ok(if d.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(d.to_ascii_lowercase())
     } else {
@@ -331,6 +343,15 @@ mod tests {
         ] {
             assert!(normalize_domain(bad).is_err(), "{bad}");
         }
+        for ip in ["127.0.0.1", "10.1", "example.1", "1.0x7f"] {
+            assert_eq!(
+                normalize_domain(ip).unwrap_err(),
+                format!(
+                    "a domain cannot be an IP address, got {ip:?}; leave Domain unset, which makes the cookie host-only"
+                )
+            );
+        }
+        assert_eq!(normalize_domain("1password.com").unwrap(), "1password.com");
         assert!(is_public_suffix("co.uk") && is_public_suffix("github.io"));
         assert!(!is_public_suffix("example.co.uk"));
     }

@@ -285,7 +285,7 @@ async fn every_outbound_rule_is_enforced_with_the_exact_header_or_error() {
             Refused(
                 "invalid_cookie_domain",
                 "a",
-                "cookie `a`: Domain=0.0.1 does not cover the request host 127.0.0.1, so browsers ignore the cookie (R6)",
+                "cookie `a`: a domain cannot be an IP address, got \"0.0.1\"; leave Domain unset, which makes the cookie host-only (R6)",
             ),
         ),
         (

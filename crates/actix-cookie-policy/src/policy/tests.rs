@@ -549,6 +549,19 @@ fn a_lifetime_given_in_code_is_refused_outside_1_to_400_days() {
 }
 
 #[test]
+fn an_ip_address_is_refused_as_a_configured_domain() {
+    let refused = |build: CookiePolicyBuilder| build.build().unwrap_err().to_string();
+    assert_eq!(
+        refused(CookiePolicy::builder().domain("127.0.0.1")),
+        "cookies.domain: a domain cannot be an IP address, got \"127.0.0.1\"; leave Domain unset, which makes the cookie host-only (R6)"
+    );
+    assert_eq!(
+        refused(CookiePolicy::builder().cookie("x", CookieOverride::default().domain("10.0.0.1"))),
+        "cookies.overrides.x.domain: a domain cannot be an IP address, got \"10.0.0.1\"; leave Domain unset, which makes the cookie host-only (R6)"
+    );
+}
+
+#[test]
 fn a_policy_loads_from_a_deserialized_configuration() {
     let config: CookiePolicyConfig = serde_json::from_str(
         r#"{"same_site":"strict","max_age":"60","overrides":{"sid":{"prefix":"host","protection":"private"},"theme":{"http_only":false,"max_age":"session"}}}"#,
