@@ -5,7 +5,6 @@
 //! in canonical form. What cannot be fixed without changing the cookie's
 //! meaning is a [`CookieError`] naming the cookie and the rule.
 
-use std::collections::HashMap;
 use std::time::SystemTime;
 
 use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
@@ -16,7 +15,7 @@ use crate::keys::{Reissue, unix_seconds};
 use crate::policy::CookiePolicy;
 use crate::rules::{self, printable};
 use crate::same_text::writes_exactly;
-use crate::set_cookie::SetCookie;
+use crate::set_cookie::{OnePerName, SetCookie};
 
 /// What applying the policy to a response's cookies found.
 #[derive(Debug, Default)]
@@ -118,32 +117,23 @@ struct Prepared<'a> {
     as_written: bool,
 }
 
-/// R13: one cookie per name in a response, the first one kept; except
-/// removals under distinct (`Domain`, `Path`), the one way to purge copies
-/// of a cookie planted under other paths or domains.
+/// R13: one cookie per name in a response, the first one kept (see
+/// [`OnePerName`]); each dropped one is an error.
 fn drop_duplicates(
     cookies: &mut Vec<Prepared<'_>>,
     now: SystemTime,
     errors: &mut Vec<CookieError>,
 ) {
-    let mut kept: HashMap<&str, Vec<usize>> = HashMap::with_capacity(cookies.len());
-    let mut keep = vec![true; cookies.len()];
-    for (i, c) in cookies.iter().enumerate() {
-        let c = &c.cookie;
-        let earlier = kept.entry(c.name.as_ref()).or_default();
-        if earlier
-            .iter()
-            .all(|&j| c.may_accompany(&cookies[j].cookie, now))
-        {
-            earlier.push(i);
-        } else {
-            keep[i] = false;
-            errors.push(CookieError::new(
-                printable(&c.name),
-                ViolationKind::DuplicateCookie,
-                "the response sets this cookie twice; set it once",
-            ));
-        }
+    let keep: Vec<bool> = {
+        let mut sent = OnePerName::default();
+        cookies.iter().map(|c| sent.admit(&c.cookie, now)).collect()
+    };
+    for (c, _) in cookies.iter().zip(&keep).filter(|(_, kept)| !**kept) {
+        errors.push(CookieError::new(
+            printable(&c.cookie.name),
+            ViolationKind::DuplicateCookie,
+            "the response sets this cookie twice; set it once",
+        ));
     }
     let mut keep = keep.into_iter();
     cookies.retain(|_| keep.next().unwrap_or(true));

@@ -7,6 +7,7 @@
 //! must see exactly what the app wrote in order to refuse it.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -286,17 +287,6 @@ impl<'a> SetCookie<'a> {
         }
     }
 
-    /// Whether this cookie and `other`, both sent in one response, may stand
-    /// side by side (R13): only removals of one name under distinct
-    /// (`Domain`, `Path`), the one way to purge copies of a cookie planted
-    /// under other paths or domains; any two cookies of different names.
-    pub(crate) fn may_accompany(&self, other: &SetCookie<'_>, now: SystemTime) -> bool {
-        self.name != other.name
-            || (self.is_removal(now)
-                && other.is_removal(now)
-                && (&self.domain, &self.path) != (&other.domain, &other.path))
-    }
-
     /// Fills every attribute this cookie leaves unset from `attrs`, the
     /// policy's attributes for its name. A flag the header lacks is unset,
     /// so the policy's `true` turns it on; to send a cookie without one,
@@ -455,6 +445,43 @@ impl SetCookie<'_> {
             out.write_str(priority.as_str())?;
         }
         Ok(())
+    }
+}
+
+/// One cookie per name in a response (R13), judged in one pass: a cookie
+/// is admitted when no cookie of its name came before it, or when it and
+/// every earlier one of its name are removals, each under its own
+/// (`Domain`, `Path`): the one way to purge copies of a cookie planted under
+/// other paths or domains.
+#[derive(Default)]
+pub(crate) struct OnePerName<'c> {
+    /// Per name admitted: whether every cookie admitted under it is a removal.
+    names: HashMap<&'c str, bool>,
+    /// The (name, `Domain`, `Path`) of every removal admitted.
+    removals: HashSet<(&'c str, Option<&'c str>, Option<&'c str>)>,
+}
+
+impl<'c> OnePerName<'c> {
+    /// Whether `cookie`, the next in the response, may be sent beside the
+    /// ones admitted before it.
+    pub(crate) fn admit(&mut self, cookie: &'c SetCookie<'_>, now: SystemTime) -> bool {
+        let removal = cookie.is_removal(now);
+        let key = (
+            cookie.name.as_ref(),
+            cookie.domain.as_deref(),
+            cookie.path.as_deref(),
+        );
+        let admitted = match self.names.get(key.0) {
+            None => true,
+            Some(&only_removals) => removal && only_removals && !self.removals.contains(&key),
+        };
+        if admitted {
+            self.names.insert(key.0, removal);
+            if removal {
+                self.removals.insert(key);
+            }
+        }
+        admitted
     }
 }
 

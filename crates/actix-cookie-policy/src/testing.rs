@@ -27,7 +27,7 @@ use actix_web::http::header::{HeaderMap, SET_COOKIE};
 
 use crate::error::{CookieError, ViolationKind};
 use crate::policy::CookiePolicy;
-use crate::set_cookie::SetCookie;
+use crate::set_cookie::{OnePerName, SetCookie};
 
 /// Parses every `Set-Cookie` header, strictly (see [`SetCookie::parse`]).
 fn parse_set_cookies(headers: &HeaderMap) -> Result<Vec<SetCookie<'static>>, CookieError> {
@@ -71,8 +71,9 @@ pub fn set_cookie<B>(res: &ServiceResponse<B>, name: &str) -> Option<SetCookie<'
 pub fn check_compliance(headers: &HeaderMap, policy: &CookiePolicy) -> Result<(), String> {
     let cookies = parse_set_cookies(headers).map_err(|e| e.to_string())?;
     let now = SystemTime::now();
-    for (i, c) in cookies.iter().enumerate() {
-        if cookies[..i].iter().any(|o| !c.may_accompany(o, now)) {
+    let mut sent = OnePerName::default();
+    for c in &cookies {
+        if !sent.admit(c, now) {
             return Err(format!(
                 "cookie `{}`: set twice in one response (R13)",
                 c.name

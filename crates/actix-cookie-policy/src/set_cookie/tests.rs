@@ -726,3 +726,35 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn one_cookie_per_name_except_removals_of_distinct_places() {
+    let now = SystemTime::now();
+    let admitted = |headers: &[&str]| -> Vec<bool> {
+        let cookies: Vec<SetCookie<'_>> = headers
+            .iter()
+            .map(|h| SetCookie::parse(h).unwrap())
+            .collect();
+        let mut sent = OnePerName::default();
+        cookies.iter().map(|c| sent.admit(c, now)).collect()
+    };
+    assert_eq!(admitted(&["a=1", "b=1", "a=2"]), [true, true, false]);
+    assert_eq!(admitted(&["a=1", "a=; Max-Age=0"]), [true, false]);
+    assert_eq!(admitted(&["a=; Max-Age=0", "a=1"]), [true, false]);
+    assert_eq!(
+        admitted(&[
+            "a=; Max-Age=0",
+            "a=; Max-Age=0; Path=/x",
+            "a=; Max-Age=0; Domain=example.com",
+            "a=; Max-Age=0; Path=/x",
+            "a=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/y",
+        ]),
+        [true, true, true, false, true]
+    );
+    // Many removals of one name, each of its own path, in one pass.
+    let paths: Vec<String> = (0..5_000)
+        .map(|i| format!("a=; Max-Age=0; Path=/{i}"))
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    assert!(admitted(&paths).iter().all(|&a| a));
+}
