@@ -7,6 +7,11 @@
 //! - `GET /cookies/delete?name&...`: remove them through the policy, then 302.
 //!
 //! A name or value the rules refuse answers 422 naming it, and sets nothing.
+//!
+//! All three are mounted only when `playground.enabled` is on (the
+//! development profile): they show any client its cookies with private
+//! values decrypted, and seal any value it chooses under any name, protected
+//! ones included. Off, their paths are unknown ones (404).
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
