@@ -245,3 +245,88 @@ async fn what_the_playground_sets_it_reads_back_unchanged() {
 fn percent(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+/// `/cookies/set?c0=1&c1=1&...` or `/cookies/delete?c0&c1&...` naming `n`
+/// cookies.
+fn naming(route: &str, n: usize, pair: impl Fn(usize) -> String) -> String {
+    let names: Vec<String> = (0..n).map(pair).collect();
+    format!("/cookies/{route}?{}", names.join("&"))
+}
+
+#[actix_web::test]
+async fn a_request_sets_or_removes_at_most_50_cookies() {
+    let too_many = |n: usize| {
+        format!(
+            r#"{{"detail":[{{"type":"too_many_cookies","loc":["query"],"msg":"the request names {n} cookies; the playground sets or removes at most 50 per request, about as many as a browser keeps for one site"}}]}}"#
+        )
+    };
+    let over = [
+        naming("set", 51, |i| format!("c{i}=1")),
+        naming("delete", 51, |i| format!("c{i}")),
+        // Repeats count: naming one cookie 51 times is 51 names.
+        naming("delete", 51, |_| "c".to_owned()),
+        naming("set", 51, |_| "c=1".to_owned()),
+    ];
+    for uri in &over {
+        let (status, cookies, body) = get(Profile::Development, uri, None).await;
+        assert_eq!(
+            (status, cookies.len(), body),
+            (StatusCode::UNPROCESSABLE_ENTITY, 0, too_many(51)),
+            "{uri}"
+        );
+    }
+    let (status, cookies, body) = get(
+        Profile::Development,
+        &naming("set", 8000, |i| format!("c{i}")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, cookies.len(), body),
+        (StatusCode::UNPROCESSABLE_ENTITY, 0, too_many(8000))
+    );
+
+    let (status, cookies, _) = get(
+        Profile::Development,
+        &naming("set", 50, |i| format!("c{i}=1")),
+        None,
+    )
+    .await;
+    assert_eq!((status, cookies.len()), (StatusCode::FOUND, 50));
+    assert_eq!(cookies[49], "c49=1; HttpOnly; SameSite=Lax; Path=/");
+    let (status, cookies, _) = get(
+        Profile::Development,
+        &naming("delete", 50, |i| format!("c{i}")),
+        None,
+    )
+    .await;
+    assert_eq!((status, cookies.len()), (StatusCode::FOUND, 50));
+    // Duplicates within the limit: removed once, or refused when set twice.
+    let (status, cookies, _) = get(
+        Profile::Development,
+        &naming("delete", 50, |_| "c".to_owned()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, cookies.as_slice()),
+        (
+            StatusCode::FOUND,
+            ["c=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT".to_owned()].as_slice()
+        )
+    );
+    let (status, cookies, body) = get(
+        Profile::Development,
+        &naming("set", 50, |i| format!("c{}=1", i % 49)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, cookies.len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 0)
+    );
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"duplicate_cookie","loc":["cookie","c0"],"msg":"cookie `c0`: the request sets this cookie twice; set it once (R13)"}]}"#
+    );
+}
