@@ -330,3 +330,36 @@ async fn a_request_sets_or_removes_at_most_50_cookies() {
         r#"{"detail":[{"type":"duplicate_cookie","loc":["cookie","c0"],"msg":"cookie `c0`: the request sets this cookie twice; set it once (R13)"}]}"#
     );
 }
+
+#[actix_web::test]
+async fn what_echoes_cookie_values_is_never_stored_by_a_cache() {
+    let settings = settings_for(Profile::Development);
+    let (_, cookies, _) = get_with(&settings, "/cookies/set?session=alice", None).await;
+    let sealed = cookies[0].split(';').next().expect("a pair").to_owned();
+    let app = app_for(settings).await;
+    for cookie in [None, Some("theme=dark"), Some(sealed.as_str())] {
+        let mut req = TestRequest::get().uri("/cookies");
+        if let Some(c) = cookie {
+            req = req.insert_header(("cookie", c));
+        }
+        let res = call_service(&app, req.to_request()).await;
+        let cache: Vec<&str> = (res.headers().get_all("cache-control"))
+            .map(|v| v.to_str().expect("ASCII"))
+            .collect();
+        assert_eq!(
+            (res.status(), cache),
+            (StatusCode::OK, vec!["no-store"]),
+            "{cookie:?}"
+        );
+    }
+    let (_, _, body) = get_with(
+        &settings_for(Profile::Development),
+        "/cookies",
+        Some(&sealed),
+    )
+    .await;
+    assert_eq!(
+        body, r#"{"cookies":{"session":"alice"}}"#,
+        "the body is unchanged"
+    );
+}

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{CacheControl, CacheDirective, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde_json::json;
 
@@ -110,7 +110,8 @@ fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, 
     Ok(redirect(cookies))
 }
 
-/// `{"cookies":{...}}`: the cookies the app received, after the layer.
+/// `{"cookies":{...}}`: the cookies the app received, after the layer,
+/// private ones decrypted; never stored by a cache, since it echoes them.
 #[get("/cookies")]
 async fn list(req: HttpRequest) -> HttpResponse {
     // The layer has checked the header, so the parse holds only accepted pairs.
@@ -123,7 +124,9 @@ async fn list(req: HttpRequest) -> HttpResponse {
                 .collect()
         })
         .unwrap_or_default();
-    HttpResponse::Ok().json(json!({ "cookies": cookies }))
+    HttpResponse::Ok()
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .json(json!({ "cookies": cookies }))
 }
 
 /// `GET /cookies/set?name=value&...`
