@@ -42,6 +42,11 @@ pub fn app(
     App::new()
         .wrap(CookiePolicyLayer::from(policy))
         .wrap(Logger::new(ACCESS_LOG))
+        // Outermost, so that every answer, the layer's own included, tells
+        // browsers not to sniff a JSON body into something they would run.
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new().add(("x-content-type-options", "nosniff")),
+        )
         .configure(|cfg| routes::configure(cfg, playground))
         .default_service(web::to(routes::not_found))
 }
