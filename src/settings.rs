@@ -91,6 +91,19 @@ impl Default for ServerSettings {
     }
 }
 
+/// The `[playground]` table: the httpbin-style routes `GET /cookies`,
+/// `/cookies/set` and `/cookies/delete`, for trying the policy with curl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlaygroundSettings {
+    /// Serve the playground's routes; when off they answer 404 like any
+    /// unknown path. They show any client its cookies with protected values
+    /// opened, and seal any value it chooses under any cookie name, protected
+    /// ones included: a tool for trying the policy, never part of an
+    /// application. Default: `false`; `config/development.toml` turns it on.
+    pub enabled: bool,
+}
+
 /// Everything the server is configured with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -102,6 +115,8 @@ pub struct Settings {
     pub cookies: CookiePolicy,
     /// `[keys]`: the keys of protected cookies (printed redacted).
     pub keys: KeySettings,
+    /// `[playground]`.
+    pub playground: PlaygroundSettings,
 }
 
 /// The configuration as the layers give it, before validation.
@@ -114,6 +129,8 @@ struct Layers {
     cookies: CookiePolicyConfig,
     #[serde(default)]
     keys: KeySettings,
+    #[serde(default)]
+    playground: PlaygroundSettings,
 }
 
 /// The `[keys]` table: base64 keys of at least 32 random bytes, from
@@ -227,7 +244,31 @@ impl Settings {
             server: layers.server,
             cookies,
             keys: layers.keys,
+            playground: layers.playground,
         })
+    }
+
+    /// The warning the server logs at start-up when the production profile
+    /// serves the playground, saying what that exposes; `None` otherwise.
+    pub fn playground_warning(&self) -> Option<String> {
+        if self.profile != Profile::Production || !self.playground.enabled {
+            return None;
+        }
+        let protected: Vec<&str> = (self.cookies.config().overrides.iter())
+            .filter(|(_, o)| o.protection.is_some())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let sealed = if protected.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", protected ones ({}) with values it chooses, sealed with this server's key",
+                protected.join(", ")
+            )
+        };
+        Some(format!(
+            "the playground is on in the production profile (playground.enabled = true): GET /cookies shows any client the cookies it sends with private values decrypted, and GET /cookies/set and /cookies/delete let it set or remove any cookie{sealed}; set playground.enabled = false (APP_PLAYGROUND__ENABLED=false) unless this server is a demo"
+        ))
     }
 
     /// The layers, in order, for `dir` and `profile`.
@@ -484,6 +525,54 @@ mod tests {
             Profile::parse("staging").unwrap_err().to_string(),
             "APP_ENV=\"staging\" is not a profile; use `development` or `production`"
         );
+    }
+
+    #[test]
+    fn the_playground_is_off_unless_a_layer_turns_it_on() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "[playground]\nenabled = true");
+            assert!(load(jail, Profile::Development).unwrap().playground.enabled);
+            assert!(!load(jail, Profile::Production).unwrap().playground.enabled);
+            jail.set_env("APP_PLAYGROUND__ENABLED", "true");
+            assert!(load(jail, Profile::Production).unwrap().playground.enabled);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_serving_the_playground_warns_naming_the_protected_cookies() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                "[playground]\nenabled = true\n[cookies.overrides.session]\nprotection = \"private\"\n[cookies.overrides.prefs]\nprotection = \"signed\"",
+                "",
+            );
+            jail.set_env("APP_KEYS__CURRENT", KEY);
+            assert_eq!(
+                load(jail, Profile::Development)
+                    .unwrap()
+                    .playground_warning(),
+                None,
+                "development is what the playground is for"
+            );
+            assert_eq!(
+                load(jail, Profile::Production)
+                    .unwrap()
+                    .playground_warning()
+                    .as_deref(),
+                Some(
+                    "the playground is on in the production profile (playground.enabled = true): GET /cookies shows any client the cookies it sends with private values decrypted, and GET /cookies/set and /cookies/delete let it set or remove any cookie, protected ones (prefs, session) with values it chooses, sealed with this server's key; set playground.enabled = false (APP_PLAYGROUND__ENABLED=false) unless this server is a demo"
+                )
+            );
+            jail.set_env("APP_PLAYGROUND__ENABLED", "false");
+            assert_eq!(
+                load(jail, Profile::Production)
+                    .unwrap()
+                    .playground_warning(),
+                None
+            );
+            Ok(())
+        });
     }
 
     #[test]

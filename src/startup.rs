@@ -11,7 +11,7 @@ use actix_web::middleware::Logger;
 use actix_web::{App, Error, HttpServer, web};
 
 use crate::routes;
-use crate::settings::{ServerSettings, Settings};
+use crate::settings::{PlaygroundSettings, ServerSettings, Settings};
 use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
 
 /// How long a stopping server waits for requests in flight, in seconds.
@@ -21,10 +21,12 @@ pub const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 /// status, bytes, time. The benchmark baseline logs with the same one.
 pub const ACCESS_LOG: &str = r#"%a "%r" %s %b %Dms"#;
 
-/// The application: every route, behind the cookie policy layer and the
-/// request logger. Production and the tests both build it here.
+/// The application: every route (the playground's when `playground` enables
+/// it), behind the cookie policy layer and the request logger. Production
+/// and the tests both build it here.
 pub fn app(
     policy: Arc<CookiePolicy>,
+    playground: PlaygroundSettings,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -40,7 +42,12 @@ pub fn app(
     App::new()
         .wrap(CookiePolicyLayer::from(policy))
         .wrap(Logger::new(ACCESS_LOG))
-        .configure(routes::configure)
+        // Outermost, so that every answer, the layer's own included, tells
+        // browsers not to sniff a JSON body into something they would run.
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new().add(("x-content-type-options", "nosniff")),
+        )
+        .configure(|cfg| routes::configure(cfg, playground))
         .default_service(web::to(routes::not_found))
 }
 
@@ -55,9 +62,13 @@ impl Application {
     /// [`Application::addrs`] tells which.
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let policy = Arc::new(settings.cookies.clone());
+        let playground = settings.playground;
+        if let Some(warning) = settings.playground_warning() {
+            log::warn!("{warning}");
+        }
         // actix-server stops at once on SIGINT; `run_until_stopped` handles
         // the signals itself, so that Ctrl-C is as graceful as SIGTERM.
-        let mut server = HttpServer::new(move || app(policy.clone()))
+        let mut server = HttpServer::new(move || app(policy.clone(), playground))
             .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
             .disable_signals();
         if let Some(workers) = settings.server.workers {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_cookie_policy::{KeyRing, Protection};
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service};
-use common::{TEST_KEY, body_text, policy_for, set_cookies};
+use common::{TEST_KEY, body_text, seed_app, set_cookies};
 use cookie_policy::settings::Profile;
 
 #[path = "../examples/baseline.rs"]
@@ -25,10 +25,7 @@ async fn the_baseline_answers_as_the_server_does() {
         keys.protect(Protection::Private, "session", "alice", common::unix_now())
             .expect("sealed")
     );
-    let server = init_service(cookie_policy::startup::app(policy_for(
-        Profile::Development,
-    )))
-    .await;
+    let server = seed_app(Profile::Development).await;
     let base = init_service(baseline::baseline_app(Arc::new(keys))).await;
     let cases: &[(&str, Option<&str>)] = &[
         ("/set-cookie", None),

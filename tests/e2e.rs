@@ -234,6 +234,17 @@ fn production_profile_sends_secure_cookies() {
         cookies,
         ["mycookie=cookievalue; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=1800"]
     );
+    // The playground is off: nobody can have a protected value sealed.
+    let (status, cookies, body) = get(&agent(), &server.url("/cookies/set?session=admin"));
+    assert_eq!(
+        (status, cookies.len(), body.as_str()),
+        (404, 0, r#"{"detail":"Not Found"}"#)
+    );
+    assert!(
+        !server.startup.iter().any(|l| l.contains("playground")),
+        "{:#?}",
+        server.startup
+    );
 }
 
 #[test]
@@ -338,7 +349,21 @@ fn keygen_prints_a_fresh_32_byte_key_without_any_configuration() {
 
 #[test]
 fn the_private_session_cookie_is_ciphertext_in_the_jar_and_plain_to_the_app() {
-    let server = Server::start("production", &[("APP_KEYS__CURRENT", KEY)]);
+    let server = Server::start(
+        "production",
+        &[
+            ("APP_KEYS__CURRENT", KEY),
+            ("APP_PLAYGROUND__ENABLED", "true"),
+        ],
+    );
+    // Production serves the playground only when told to, and says what it exposes.
+    assert!(
+        server.startup.iter().any(|line| line.contains("WARN")
+            && line.contains("the playground is on in the production profile")
+            && line.contains("protected ones (prefs, session)")),
+        "{:#?}",
+        server.startup
+    );
     // A jar that keeps Secure cookies over plain HTTP needs TLS here, so this
     // drives the jar by hand with the header the server sent.
     let agent = agent();

@@ -1,13 +1,90 @@
 //! The playground (`/cookies`, `/cookies/set`, `/cookies/delete`) through
-//! the production app factory: what the inbound rules let the app see, the
-//! 431 limits, and cookies set and removed through the policy, with the exact
-//! headers and bodies.
+//! the production app factory: served only where the settings enable it,
+//! what the inbound rules let the app see, the 431 limits, and cookies set
+//! and removed through the policy, with the exact headers and bodies.
 
 mod common;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use common::get;
-use cookie_policy::settings::Profile;
+use actix_web::test::{TestRequest, call_service};
+use common::{app_for, body_text, get, get_with, settings_for, settings_with};
+use cookie_policy::settings::{Profile, Settings};
+
+/// The production profile with the playground turned on, as
+/// `APP_PLAYGROUND__ENABLED=true` does.
+fn production_with_playground() -> Settings {
+    settings_with(Profile::Production, ("playground.enabled", true))
+}
+
+/// One request to each of the playground's routes.
+const PLAYGROUND: &[&str] = &[
+    "/cookies",
+    "/cookies/set?session=admin",
+    "/cookies/set/session/admin",
+    "/cookies/delete?session",
+];
+
+/// A response's headers, sorted, as text.
+fn headers<B>(res: &ServiceResponse<B>) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = (res.headers().iter())
+        .map(|(k, v)| (k.to_string(), v.to_str().expect("ASCII").to_owned()))
+        .collect();
+    all.sort();
+    all
+}
+
+async fn answer<B: MessageBody>(
+    res: ServiceResponse<B>,
+) -> (StatusCode, Vec<(String, String)>, String) {
+    (res.status(), headers(&res), body_text(res).await)
+}
+
+#[actix_web::test]
+async fn production_serves_no_playground_by_default_its_paths_answer_as_unknown_ones() {
+    let settings = settings_for(Profile::Production);
+    assert!(!settings.playground.enabled);
+    let app = app_for(settings).await;
+    let unknown =
+        answer(call_service(&app, TestRequest::get().uri("/no-such-path").to_request()).await)
+            .await;
+    assert_eq!(unknown.0, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.2, r#"{"detail":"Not Found"}"#);
+    for path in PLAYGROUND {
+        let req = TestRequest::get()
+            .uri(path)
+            .insert_header(("cookie", "theme=dark"));
+        let res = call_service(&app, req.to_request()).await;
+        assert_eq!(answer(res).await, unknown, "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn the_playground_serves_in_development_and_in_production_when_enabled() {
+    for (what, settings) in [
+        ("development", settings_for(Profile::Development)),
+        ("production, enabled", production_with_playground()),
+    ] {
+        let (status, cookies, _) = get_with(&settings, "/cookies/set?session=admin", None).await;
+        assert_eq!((status, cookies.len()), (StatusCode::FOUND, 1), "{what}");
+        let pair = cookies[0].split(';').next().expect("a pair").to_owned();
+        assert!(
+            pair.starts_with("session=") && !pair.contains("admin"),
+            "{what}: sealed: {pair}"
+        );
+        let (status, _, body) = get_with(&settings, "/cookies", Some(&pair)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, r#"{"cookies":{"session":"admin"}}"#),
+            "{what}"
+        );
+        let (status, cookies, _) = get_with(&settings, "/cookies/set/theme/dark", None).await;
+        assert_eq!((status, cookies.len()), (StatusCode::FOUND, 1), "{what}");
+        let (status, cookies, _) = get_with(&settings, "/cookies/delete?theme", None).await;
+        assert_eq!((status, cookies.len()), (StatusCode::FOUND, 1), "{what}");
+    }
+}
 
 #[actix_web::test]
 async fn the_playground_lists_only_what_the_inbound_rules_accept() {
@@ -85,7 +162,12 @@ async fn the_playground_sets_through_the_policy_and_redirects() {
             "b=two; HttpOnly; SameSite=Lax; Path=/"
         ]
     );
-    let (status, cookies, _) = get(Profile::Production, "/cookies/set/theme/dark", None).await;
+    let (status, cookies, _) = get_with(
+        &production_with_playground(),
+        "/cookies/set/theme/dark",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::FOUND);
     assert_eq!(
         cookies,
@@ -126,8 +208,9 @@ async fn the_playground_refuses_what_the_rules_refuse_with_422_and_sets_nothing(
             r#"{"detail":[{"type":"non_canonical_prefix","loc":["cookie","__host-x"],"msg":"cookie `__host-x`: browsers read this name as __Host- prefixed; spell the prefix exactly __Host- (R9)"}]}"#,
         ),
     ];
+    let production = production_with_playground();
     for (uri, want) in rows {
-        let (status, cookies, body) = get(Profile::Production, uri, None).await;
+        let (status, cookies, body) = get_with(&production, uri, None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
         assert!(cookies.is_empty(), "{uri}: nothing is set");
         assert_eq!(body, *want, "{uri}");
@@ -161,4 +244,122 @@ async fn what_the_playground_sets_it_reads_back_unchanged() {
 
 fn percent(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// `/cookies/set?c0=1&c1=1&...` or `/cookies/delete?c0&c1&...` naming `n`
+/// cookies.
+fn naming(route: &str, n: usize, pair: impl Fn(usize) -> String) -> String {
+    let names: Vec<String> = (0..n).map(pair).collect();
+    format!("/cookies/{route}?{}", names.join("&"))
+}
+
+#[actix_web::test]
+async fn a_request_sets_or_removes_at_most_50_cookies() {
+    let too_many = |n: usize| {
+        format!(
+            r#"{{"detail":[{{"type":"too_many_cookies","loc":["query"],"msg":"the request names {n} cookies; the playground sets or removes at most 50 per request, about as many as a browser keeps for one site"}}]}}"#
+        )
+    };
+    let over = [
+        naming("set", 51, |i| format!("c{i}=1")),
+        naming("delete", 51, |i| format!("c{i}")),
+        // Repeats count: naming one cookie 51 times is 51 names.
+        naming("delete", 51, |_| "c".to_owned()),
+        naming("set", 51, |_| "c=1".to_owned()),
+    ];
+    for uri in &over {
+        let (status, cookies, body) = get(Profile::Development, uri, None).await;
+        assert_eq!(
+            (status, cookies.len(), body),
+            (StatusCode::UNPROCESSABLE_ENTITY, 0, too_many(51)),
+            "{uri}"
+        );
+    }
+    let (status, cookies, body) = get(
+        Profile::Development,
+        &naming("set", 8000, |i| format!("c{i}")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, cookies.len(), body),
+        (StatusCode::UNPROCESSABLE_ENTITY, 0, too_many(8000))
+    );
+
+    let (status, cookies, _) = get(
+        Profile::Development,
+        &naming("set", 50, |i| format!("c{i}=1")),
+        None,
+    )
+    .await;
+    assert_eq!((status, cookies.len()), (StatusCode::FOUND, 50));
+    assert_eq!(cookies[49], "c49=1; HttpOnly; SameSite=Lax; Path=/");
+    let (status, cookies, _) = get(
+        Profile::Development,
+        &naming("delete", 50, |i| format!("c{i}")),
+        None,
+    )
+    .await;
+    assert_eq!((status, cookies.len()), (StatusCode::FOUND, 50));
+    // Duplicates within the limit: removed once, or refused when set twice.
+    let (status, cookies, _) = get(
+        Profile::Development,
+        &naming("delete", 50, |_| "c".to_owned()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, cookies.as_slice()),
+        (
+            StatusCode::FOUND,
+            ["c=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT".to_owned()].as_slice()
+        )
+    );
+    let (status, cookies, body) = get(
+        Profile::Development,
+        &naming("set", 50, |i| format!("c{}=1", i % 49)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, cookies.len()),
+        (StatusCode::UNPROCESSABLE_ENTITY, 0)
+    );
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"duplicate_cookie","loc":["cookie","c0"],"msg":"cookie `c0`: the request sets this cookie twice; set it once (R13)"}]}"#
+    );
+}
+
+#[actix_web::test]
+async fn what_echoes_cookie_values_is_never_stored_by_a_cache() {
+    let settings = settings_for(Profile::Development);
+    let (_, cookies, _) = get_with(&settings, "/cookies/set?session=alice", None).await;
+    let sealed = cookies[0].split(';').next().expect("a pair").to_owned();
+    let app = app_for(settings).await;
+    for cookie in [None, Some("theme=dark"), Some(sealed.as_str())] {
+        let mut req = TestRequest::get().uri("/cookies");
+        if let Some(c) = cookie {
+            req = req.insert_header(("cookie", c));
+        }
+        let res = call_service(&app, req.to_request()).await;
+        let cache: Vec<&str> = (res.headers().get_all("cache-control"))
+            .map(|v| v.to_str().expect("ASCII"))
+            .collect();
+        assert_eq!(
+            (res.status(), cache),
+            (StatusCode::OK, vec!["no-store"]),
+            "{cookie:?}"
+        );
+    }
+    let (_, _, body) = get_with(
+        &settings_for(Profile::Development),
+        "/cookies",
+        Some(&sealed),
+    )
+    .await;
+    assert_eq!(
+        body, r#"{"cookies":{"session":"alice"}}"#,
+        "the body is unchanged"
+    );
 }

@@ -7,8 +7,8 @@ mod common;
 
 use actix_cookie_policy::SetCookie;
 use actix_web::http::StatusCode;
-use actix_web::test::{TestRequest, call_service, init_service, read_body};
-use common::policy_for;
+use actix_web::test::{TestRequest, call_service, read_body};
+use common::{app_for, policy_for, settings_with};
 use cookie_policy::settings::Profile;
 use proptest::prelude::*;
 
@@ -36,10 +36,11 @@ fn percent(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
-/// One GET through the production app; status, Set-Cookie headers, body.
+/// One GET through the production app factory in `profile`, with the
+/// playground on: status, Set-Cookie headers, body.
 fn get(profile: Profile, uri: &str, cookie: Option<&str>) -> (StatusCode, Vec<String>, String) {
     actix_web::rt::System::new().block_on(async {
-        let app = init_service(cookie_policy::startup::app(policy_for(profile))).await;
+        let app = app_for(settings_with(profile, ("playground.enabled", true))).await;
         let mut req = TestRequest::get().uri(uri);
         if let Some(c) = cookie {
             req = req.insert_header(("cookie", c));

@@ -7,10 +7,16 @@ pub mod seed;
 
 use actix_web::{HttpResponse, web};
 
-/// Registers every route of the server.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+use crate::settings::PlaygroundSettings;
+
+/// Registers every route of the server. The playground's are left out
+/// unless `settings` enable them, so that its paths are then unknown ones:
+/// 404, exactly as any other.
+pub fn configure(cfg: &mut web::ServiceConfig, settings: PlaygroundSettings) {
     seed::configure(cfg);
-    playground::configure(cfg);
+    if settings.enabled {
+        playground::configure(cfg);
+    }
     preferences::configure(cfg);
     health::configure(cfg);
 }

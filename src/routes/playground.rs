@@ -6,15 +6,28 @@
 //!   set cookies through the policy, then 302 to `/cookies`;
 //! - `GET /cookies/delete?name&...`: remove them through the policy, then 302.
 //!
-//! A name or value the rules refuse answers 422 naming it, and sets nothing.
+//! A name or value the rules refuse answers 422 naming it, and sets nothing;
+//! so does a request that names more than [`MAX_COOKIES`] cookies.
+//!
+//! All three are mounted only when `playground.enabled` is on (the
+//! development profile): they show any client its cookies with private
+//! values decrypted, and seal any value it chooses under any name, protected
+//! ones included. Off, their paths are unknown ones (404).
+
+use std::collections::HashSet;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{CacheControl, CacheDirective, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde_json::json;
 
 use actix_cookie_policy::{CookieError, ErrorBody, Policy, ViolationKind};
+
+/// The most cookies one request may set or remove: about as many as a
+/// browser keeps for one site, so no real use needs more, while the work
+/// and the response of one request stay small whatever a client sends.
+pub const MAX_COOKIES: usize = 50;
 
 /// Registers the playground's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -34,6 +47,12 @@ pub enum PlaygroundError {
     /// The query string is not `name=value&...`.
     #[error("the query string is not a list of name=value pairs: {0}")]
     Query(String),
+    /// The query string names more than [`MAX_COOKIES`] cookies (the count
+    /// is of names as given, repeats included).
+    #[error(
+        "the request names {0} cookies; the playground sets or removes at most {MAX_COOKIES} per request, about as many as a browser keeps for one site"
+    )]
+    TooMany(usize),
 }
 
 impl ResponseError for PlaygroundError {
@@ -45,14 +64,20 @@ impl ResponseError for PlaygroundError {
         let body = match self {
             Self::Cookie(e) => e.detailed_body(),
             Self::Query(_) => ErrorBody::one("invalid_query", &["query"], self.to_string()),
+            Self::TooMany(_) => ErrorBody::one("too_many_cookies", &["query"], self.to_string()),
         };
         body.respond(self.status_code())
     }
 }
 
+/// The query's `name=value` pairs, at most [`MAX_COOKIES`] of them.
 fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, PlaygroundError> {
-    serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| PlaygroundError::Query(e.to_string()))
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| PlaygroundError::Query(e.to_string()))?;
+    if pairs.len() > MAX_COOKIES {
+        return Err(PlaygroundError::TooMany(pairs.len()));
+    }
+    Ok(pairs)
 }
 
 fn redirect(cookies: Vec<Cookie<'_>>) -> HttpResponse {
@@ -68,8 +93,9 @@ fn redirect(cookies: Vec<Cookie<'_>>) -> HttpResponse {
 /// sets none of them.
 fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, PlaygroundError> {
     let mut cookies = Vec::with_capacity(pairs.len());
-    for (i, (name, value)) in pairs.iter().enumerate() {
-        if pairs[..i].iter().any(|(n, _)| n == name) {
+    let mut names: HashSet<&str> = HashSet::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        if !names.insert(name.as_str()) {
             return Err(CookieError::new(
                 name.as_str(),
                 ViolationKind::DuplicateCookie,
@@ -84,7 +110,8 @@ fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, 
     Ok(redirect(cookies))
 }
 
-/// `{"cookies":{...}}`: the cookies the app received, after the layer.
+/// `{"cookies":{...}}`: the cookies the app received, after the layer,
+/// private ones decrypted; never stored by a cache, since it echoes them.
 #[get("/cookies")]
 async fn list(req: HttpRequest) -> HttpResponse {
     // The layer has checked the header, so the parse holds only accepted pairs.
@@ -97,7 +124,9 @@ async fn list(req: HttpRequest) -> HttpResponse {
                 .collect()
         })
         .unwrap_or_default();
-    HttpResponse::Ok().json(json!({ "cookies": cookies }))
+    HttpResponse::Ok()
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .json(json!({ "cookies": cookies }))
 }
 
 /// `GET /cookies/set?name=value&...`
@@ -120,11 +149,12 @@ async fn set_path(
 async fn delete(policy: Policy, req: HttpRequest) -> Result<HttpResponse, PlaygroundError> {
     let pairs = query_pairs(&req)?;
     let mut cookies: Vec<Cookie<'_>> = Vec::with_capacity(pairs.len());
+    let mut names: HashSet<String> = HashSet::with_capacity(pairs.len());
     for (name, _) in &pairs {
         let removal = policy.removal(name.as_str())?;
         policy.check(&removal)?;
         // Naming a cookie twice removes it once.
-        if !cookies.iter().any(|c| c.name() == removal.name()) {
+        if names.insert(removal.name().to_owned()) {
             cookies.push(removal);
         }
     }

@@ -19,21 +19,44 @@ pub fn config_dir() -> PathBuf {
 /// A fixed key for tests (32 bytes, base64).
 pub const TEST_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+/// The settings the server runs with in `profile`, from the real config
+/// files with [`TEST_KEY`] (which production requires) and then `extra`
+/// layered on top, such as `("playground.enabled", true)`; the environment
+/// is ignored.
+pub fn settings_with(profile: Profile, extra: impl figment::Provider) -> Settings {
+    let figment = Settings::file_figment(&config_dir(), profile)
+        .expect("the config folder exists")
+        .merge(("keys.current", TEST_KEY))
+        .merge(extra);
+    Settings::from_figment(figment, profile).expect("the shipped config loads")
+}
+
+/// The settings the server runs with in `profile`, from the real config
+/// files (with [`TEST_KEY`]), ignoring the environment.
+pub fn settings_for(profile: Profile) -> Settings {
+    settings_with(profile, ("keys.current", TEST_KEY))
+}
+
 /// The policy the server runs with in `profile`, from the real config files
 /// (with [`TEST_KEY`], which production requires), ignoring the environment.
 pub fn policy_for(profile: Profile) -> Arc<CookiePolicy> {
-    let figment = Settings::file_figment(&config_dir(), profile)
-        .expect("the config folder exists")
-        .merge(("keys.current", TEST_KEY));
-    let settings = Settings::from_figment(figment, profile).expect("the shipped config loads");
-    Arc::new(settings.cookies)
+    Arc::new(settings_for(profile).cookies)
 }
 
-/// The production app factory, started in the test harness.
+/// The production app factory with `settings`, started in the test harness.
+pub async fn app_for(
+    settings: Settings,
+) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    let policy = Arc::new(settings.cookies);
+    test::init_service(cookie_policy::startup::app(policy, settings.playground)).await
+}
+
+/// The production app factory as `profile` configures it, started in the
+/// test harness.
 pub async fn seed_app(
     profile: Profile,
 ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
-    test::init_service(cookie_policy::startup::app(policy_for(profile))).await
+    app_for(settings_for(profile)).await
 }
 
 /// Every `Set-Cookie` header of a response, as text.
@@ -57,7 +80,16 @@ pub async fn get(
     uri: &str,
     cookie: Option<&str>,
 ) -> (actix_web::http::StatusCode, Vec<String>, String) {
-    let app = seed_app(profile).await;
+    get_with(&settings_for(profile), uri, cookie).await
+}
+
+/// [`get`] through the production app factory with `settings`.
+pub async fn get_with(
+    settings: &Settings,
+    uri: &str,
+    cookie: Option<&str>,
+) -> (actix_web::http::StatusCode, Vec<String>, String) {
+    let app = app_for(settings.clone()).await;
     let mut req = test::TestRequest::get().uri(uri);
     if let Some(c) = cookie {
         req = req.insert_header(("cookie", c));
