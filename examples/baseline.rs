@@ -21,6 +21,7 @@ use actix_web::body::MessageBody;
 use actix_web::cookie::time::{Duration, OffsetDateTime};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{App, Error, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
 
@@ -53,6 +54,7 @@ pub fn baseline_app(
         .wrap(actix_web::middleware::Logger::new(
             cookie_policy::startup::ACCESS_LOG,
         ))
+        .wrap(cookie_policy::startup::security_headers())
         .app_data(web::Data::from(keys))
         .route(
             "/set-cookie",
@@ -140,7 +142,9 @@ pub fn baseline_app(
                         cookies.insert(c.name().to_owned(), json!(value));
                     }
                 }
-                HttpResponse::Ok().json(json!({ "cookies": cookies }))
+                HttpResponse::Ok()
+                    .insert_header((CACHE_CONTROL, "no-store"))
+                    .json(json!({ "cookies": cookies }))
             }),
         )
         .route(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Logger;
+use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{App, Error, HttpServer, web};
 
 use crate::routes;
@@ -42,13 +42,16 @@ pub fn app(
     App::new()
         .wrap(CookiePolicyLayer::from(policy))
         .wrap(Logger::new(ACCESS_LOG))
-        // Outermost, so that every answer, the layer's own included, tells
-        // browsers not to sniff a JSON body into something they would run.
-        .wrap(
-            actix_web::middleware::DefaultHeaders::new().add(("x-content-type-options", "nosniff")),
-        )
+        // Outermost, so that every answer, the layer's own included, has them.
+        .wrap(security_headers())
         .configure(|cfg| routes::configure(cfg, playground))
         .default_service(web::to(routes::not_found))
+}
+
+/// The headers every answer carries: `X-Content-Type-Options: nosniff`,
+/// so that browsers never sniff a JSON body into something they would run.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new().add(("x-content-type-options", "nosniff"))
 }
 
 /// A bound, not yet running server.

@@ -1,6 +1,6 @@
 //! The benchmark baseline (`examples/baseline.rs`) answers every request the
-//! benchmarks send exactly as the server does: the same status, body and
-//! `Set-Cookie` bytes. Otherwise a ratio against it would measure a
+//! benchmarks send exactly as the server does: the same status, headers
+//! (`Set-Cookie` bytes included) and body. Otherwise a ratio against it would measure a
 //! difference in the work, not the cost of the policy layer.
 
 mod common;
@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use actix_cookie_policy::{KeyRing, Protection};
 use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
 use actix_web::test::{TestRequest, call_service, init_service};
 use common::{TEST_KEY, body_text, seed_app, set_cookies};
 use cookie_policy::settings::Profile;
@@ -54,10 +55,25 @@ async fn the_baseline_answers_as_the_server_does() {
         assert_eq!(a.status(), StatusCode::OK, "{uri} {cookie:?}");
         assert_eq!(b.status(), StatusCode::OK, "{uri} {cookie:?}");
         assert_eq!(set_cookies(&a), set_cookies(&b), "{uri} {cookie:?}");
+        assert_eq!(
+            headers(a.headers()),
+            headers(b.headers()),
+            "{uri} {cookie:?}"
+        );
         let (a, b) = (body_text(a).await, body_text(b).await);
         assert_eq!(a, b, "{uri} {cookie:?}");
         if uri == "/cookies" && cookie == Some(session.as_str()) {
             assert_eq!(a, r#"{"cookies":{"session":"alice"}}"#);
         }
     }
+}
+
+/// Every header as "name: value", in order.
+fn headers(map: &HeaderMap) -> Vec<String> {
+    let mut all: Vec<String> = map
+        .iter()
+        .map(|(name, value)| format!("{name}: {value:?}"))
+        .collect();
+    all.sort();
+    all
 }
