@@ -186,7 +186,8 @@ impl<'de> Deserialize<'de> for Lifetime {
 }
 
 /// What the layer does with a `Set-Cookie` the app wrote against the rules.
-/// No setting lets a violating cookie reach the client.
+/// Only `report`, made for adopting the layer in a running app, lets a
+/// violating cookie reach the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnViolation {
@@ -197,6 +198,14 @@ pub enum OnViolation {
     /// Remove the offending `Set-Cookie`, send the rest of the response, and
     /// log the violation at error level.
     Drop,
+    /// Change nothing, in either direction: send every cookie as the app
+    /// wrote it and hand the app the request's cookies as sent, and log what
+    /// the policy would have filled in, refused or skipped, once per cookie
+    /// name and rule. Made for wrapping a running app: read the log, fix the
+    /// cookies, then switch to `reject`. A policy in this mode declares no
+    /// prefix or protection, which the app's cookies could not read back
+    /// without the layer applying them.
+    Report,
 }
 
 /// The `[cookies]` table of the configuration: the policy as written.

@@ -64,7 +64,8 @@ impl FromRequest for Policy {
 }
 
 /// What the layer skipped or refused among the request's cookies; empty when
-/// every pair was accepted (or the layer does not wrap the route).
+/// every pair was accepted (or the layer does not wrap the route, or only
+/// reports).
 impl FromRequest for Diagnostics {
     type Error = std::convert::Infallible;
     type Future = Ready<Result<Self, Self::Error>>;

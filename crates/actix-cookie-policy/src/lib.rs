@@ -66,6 +66,7 @@ mod grammar;
 mod keys;
 mod middleware;
 mod policy;
+mod report;
 mod response;
 mod rules;
 mod same_text;

@@ -11,7 +11,7 @@ use actix_web::dev::{
     Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready,
 };
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, COOKIE, HOST, HeaderValue};
+use actix_web::http::header::{CACHE_CONTROL, COOKIE, HOST, HeaderValue, SET_COOKIE};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use crate::config::OnViolation;
@@ -36,6 +36,8 @@ use crate::same_text::writes_exactly;
 /// canonical form. A cookie that breaks a rule is never sent: the response
 /// becomes a 500 error (`on_violation = "reject"`, the default) or loses that
 /// cookie (`"drop"`); either way the violation is logged at error level.
+/// With `"report"` the layer changes nothing in either direction and logs
+/// what it would have done (see [`OnViolation::Report`]).
 ///
 /// Register it last (`.wrap` runs the last-registered middleware first), so
 /// that it runs before any middleware that reads cookies. A middleware that
@@ -169,6 +171,10 @@ fn read_cookies(
 ) -> Result<Vec<Reissue>, Box<HttpResponse>> {
     let fields = req.headers().get_all(COOKIE).as_slice();
     if fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    if policy.config().on_violation == OnViolation::Report {
+        report_request(policy, req, fields);
         return Ok(Vec::new());
     }
     let read = cookie_header::parse(policy, fields).map(|cookies| {
@@ -341,38 +347,48 @@ fn write_cookies<B>(
         .error()
         .and_then(|e| e.as_error::<CookieError>())
         .is_some();
-    if !res
-        .headers()
-        .contains_key(actix_web::http::header::SET_COOKIE)
-        && reissue.is_empty()
-        && !handler_error
-    {
+    if !res.headers().contains_key(SET_COOKIE) && reissue.is_empty() && !handler_error {
         return res.map_into_left_body();
     }
     let config = policy.config();
-    let drop_mode = config.on_violation == OnViolation::Drop;
-    // A handle on the request (a reference count) for its host, asked only
-    // for a cookie with a Domain, while the response's headers change.
-    let request = res.request().clone();
-    let host = || request_host(&request);
+    let outcome = response::apply(
+        policy,
+        res.headers(),
+        || request_host(res.request()),
+        reissue,
+    );
     let mut res = res;
-    let outcome = response::apply(policy, res.headers_mut(), drop_mode, host, reissue);
-    let verb = if drop_mode { "dropped" } else { "refused" };
-    for e in &outcome.errors {
-        log::error!(
-            "{verb} Set-Cookie on {} {}: {e}",
-            res.request().method(),
-            res.request().path()
-        );
-    }
-    if !outcome.errors.is_empty() && !drop_mode {
-        let body = violation_body(config.explain_violations, &outcome.errors);
-        return res.into_response(body).map_into_right_body();
-    }
-    if outcome.sensitive {
-        // R22: a response that sets a sensitive cookie must not be cached.
-        res.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    match config.on_violation {
+        OnViolation::Report => report_response(policy, res.request(), &outcome),
+        mode => {
+            let verb = if mode == OnViolation::Drop {
+                "dropped"
+            } else {
+                "refused"
+            };
+            for e in &outcome.errors {
+                log::error!(
+                    "{verb} Set-Cookie on {} {}: {e}",
+                    res.request().method(),
+                    res.request().path()
+                );
+            }
+            if !outcome.errors.is_empty() && mode == OnViolation::Reject {
+                let body = violation_body(config.explain_violations, &outcome.errors);
+                return res.into_response(body).map_into_right_body();
+            }
+            let headers = res.headers_mut();
+            if let Some(sent) = outcome.sent {
+                headers.remove(SET_COOKIE);
+                for h in sent {
+                    headers.append(SET_COOKIE, h);
+                }
+            }
+            if outcome.sensitive {
+                // R22: a response that sets a sensitive cookie must not be cached.
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+        }
     }
     // A handler returned a CookieError (from `policy.cookie(..)?`, say): its
     // response has the generic body; log the detail, and explain if asked.
@@ -392,6 +408,56 @@ fn write_cookies<B>(
         }
     }
     res.map_into_left_body()
+}
+
+/// The `report` mode on the way out: logs, once per cookie name and rule,
+/// what the other modes would have refused or changed.
+fn report_response(policy: &CookiePolicy, req: &HttpRequest, outcome: &response::Outcome) {
+    let (method, path) = (req.method(), req.path());
+    for e in &outcome.errors {
+        if policy.first_report(e.cookie(), e.kind().rule()) {
+            log::warn!("report: {method} {path}: the policy would refuse this cookie: {e}");
+        }
+    }
+    for (name, sent) in &outcome.rewritten {
+        if policy.first_report(name, "attributes") {
+            log::info!(
+                "report: {method} {path}: the policy would send cookie `{name}` as `{sent}`"
+            );
+        }
+    }
+    if outcome.sensitive && policy.first_report("", "R22") {
+        log::info!(
+            "report: {method} {path}: the policy would add Cache-Control: no-store to a response setting a sensitive cookie (R22)"
+        );
+    }
+}
+
+/// The `report` mode on the way in: logs, once per cookie name and kind,
+/// what the other modes would have refused or not read.
+fn report_request(policy: &CookiePolicy, req: &ServiceRequest, fields: &[HeaderValue]) {
+    let (method, path) = (req.method(), req.path());
+    match cookie_header::parse(policy, fields) {
+        Err(limit) => {
+            if policy.first_report("", "limits") {
+                log::warn!(
+                    "report: {method} {path}: the policy would refuse this request: {limit}"
+                );
+            }
+        }
+        Ok(cookies) => {
+            for d in &cookies.diagnostics {
+                if policy.first_report(&d.name, d.kind.as_str()) {
+                    log::warn!(
+                        "report: {method} {path}: the policy would not read cookie `{}` ({}): {}",
+                        d.name,
+                        d.kind.as_str(),
+                        d.detail
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn violation_body(explain: bool, errors: &[CookieError]) -> HttpResponse {

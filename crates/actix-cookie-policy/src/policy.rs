@@ -16,6 +16,7 @@ use crate::config::{
 };
 use crate::error::{CookieError, PolicyConfigError, ViolationKind};
 use crate::keys::{KeyRing, unix_seconds};
+use crate::report::Reported;
 use crate::rules;
 use crate::set_cookie::SetCookie;
 use crate::typed::{Codec, TypedCookie};
@@ -54,6 +55,8 @@ pub struct CookiePolicy {
     /// Prefixed names on the wire (`__Host-sid`) to their declared names (`sid`).
     prefixed: BTreeMap<String, String>,
     keys: Option<Arc<KeyRing>>,
+    /// In the `report` mode, what was already logged.
+    reported: Arc<Reported>,
 }
 
 /// A policy serializes as the configuration it was built from (never its keys).
@@ -151,12 +154,27 @@ impl CookiePolicy {
                 ),
             });
         }
+        let renamed_or_protected: Vec<&str> = overrides
+            .iter()
+            .filter(|(_, a)| a.prefix.is_some() || a.protection.is_some())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if config.on_violation == OnViolation::Report && !renamed_or_protected.is_empty() {
+            return Err(PolicyConfigError {
+                key: "cookies.on_violation".to_owned(),
+                message: format!(
+                    "\"report\" sends cookies as the app writes them, so no cookie can be declared with a prefix or protection ({}): their values would not read back; declare them when switching to \"reject\"",
+                    renamed_or_protected.join(", ")
+                ),
+            });
+        }
         Ok(Self {
             config,
             defaults,
             overrides,
             prefixed,
             keys: keys.map(Arc::new),
+            reported: Arc::default(),
         })
     }
 
@@ -168,6 +186,12 @@ impl CookiePolicy {
     /// The configuration this policy was built from.
     pub fn config(&self) -> &CookiePolicyConfig {
         &self.config
+    }
+
+    /// Whether the `report` mode should log the finding `rule` about the
+    /// cookie `name`: the first time only.
+    pub(crate) fn first_report(&self, name: &str, rule: &'static str) -> bool {
+        self.reported.first_time(name, rule)
     }
 
     /// The key ring, when one was given.

@@ -24,86 +24,85 @@ pub(crate) struct Outcome {
     pub errors: Vec<CookieError>,
     /// A sensitive cookie is among those sent (R22).
     pub sensitive: bool,
+    /// The valid cookies in canonical form, to send in place of the app's
+    /// `Set-Cookie` headers; `None` when those already are exactly that.
+    pub sent: Option<Vec<HeaderValue>>,
+    /// The app's cookies that are sent changed, as (name, text sent).
+    pub rewritten: Vec<(String, String)>,
 }
 
 /// Applies the policy to every `Set-Cookie` in `headers`, and adds the
 /// re-issued cookies that the response does not set itself. `host` gives
 /// the request's host name, if it has one, asked only for a cookie with a
-/// `Domain` (R6).
-///
-/// With no violation, or with `keep_valid` (the `drop` mode), the headers
-/// become the valid cookies in canonical form; otherwise they are left as
-/// they were and the caller must not send them.
+/// `Domain` (R6). The headers are left as they are: what to send is the
+/// caller's choice, by the policy's mode.
 pub(crate) fn apply(
     policy: &CookiePolicy,
-    headers: &mut HeaderMap,
-    keep_valid: bool,
+    headers: &HeaderMap,
     host: impl Fn() -> Option<String>,
     reissue: &[Reissue],
 ) -> Outcome {
     let now = SystemTime::now();
     let mut outcome = Outcome::default();
-    // The headers to send, when they differ from the app's.
-    let sent = {
-        let mut cookies: Vec<Prepared<'_>> = Vec::new();
-        let mut changed = false;
-        for original in headers.get_all(SET_COOKIE) {
-            match prepare_header(policy, original, now, &host) {
-                Ok(prepared) => cookies.push(prepared),
-                Err(e) => {
-                    outcome.errors.push(e);
-                    changed = true;
-                }
+    let mut cookies: Vec<Prepared<'_>> = Vec::new();
+    let mut changed = false;
+    for original in headers.get_all(SET_COOKIE) {
+        match prepare_header(policy, original, now, &host) {
+            Ok(prepared) => cookies.push(prepared),
+            Err(e) => {
+                outcome.errors.push(e);
+                changed = true;
             }
-        }
-        for r in reissue {
-            if cookies.iter().any(|c| c.cookie.name == r.name) {
-                continue; // the response sets the cookie itself
-            }
-            match reissued(policy, r, now, &host) {
-                Ok(cookie) => cookies.push(Prepared {
-                    cookie,
-                    original: None,
-                    sensitive: true,
-                    as_written: false,
-                }),
-                Err(e) => outcome.errors.push(e),
-            }
-        }
-        if cookies.len() > 1 {
-            let before = outcome.errors.len();
-            drop_duplicates(&mut cookies, now, &mut outcome.errors);
-            changed |= outcome.errors.len() > before;
-        }
-        outcome.sensitive = cookies.iter().any(|c| c.sensitive);
-        // The usual response: every header already exactly what is sent.
-        changed |= !cookies.iter().all(|c| c.as_written);
-        if !changed {
-            return outcome;
-        }
-        let mut sent = Vec::with_capacity(cookies.len());
-        for c in cookies {
-            match c.original {
-                Some(h) if c.as_written => sent.push(h.clone()),
-                // Every part was checked against the grammar: never refused.
-                _ => match HeaderValue::try_from(c.cookie.to_string()) {
-                    Ok(h) => sent.push(h),
-                    Err(_) => outcome.errors.push(CookieError::new(
-                        printable(&c.cookie.name),
-                        ViolationKind::InvalidAttribute,
-                        "the cookie cannot be written as a header",
-                    )),
-                },
-            }
-        }
-        sent
-    };
-    if outcome.errors.is_empty() || keep_valid {
-        headers.remove(SET_COOKIE);
-        for h in sent {
-            headers.append(SET_COOKIE, h);
         }
     }
+    for r in reissue {
+        if cookies.iter().any(|c| c.cookie.name == r.name) {
+            continue; // the response sets the cookie itself
+        }
+        match reissued(policy, r, now, &host) {
+            Ok(cookie) => cookies.push(Prepared {
+                cookie,
+                original: None,
+                sensitive: true,
+                as_written: false,
+            }),
+            Err(e) => outcome.errors.push(e),
+        }
+    }
+    if cookies.len() > 1 {
+        let before = outcome.errors.len();
+        drop_duplicates(&mut cookies, now, &mut outcome.errors);
+        changed |= outcome.errors.len() > before;
+    }
+    outcome.sensitive = cookies.iter().any(|c| c.sensitive);
+    // The usual response: every header already exactly what is sent.
+    changed |= !cookies.iter().all(|c| c.as_written);
+    if !changed {
+        return outcome;
+    }
+    let mut sent = Vec::with_capacity(cookies.len());
+    for c in cookies {
+        if let Some(h) = c.original.filter(|_| c.as_written) {
+            sent.push(h.clone());
+            continue;
+        }
+        let text = c.cookie.to_string();
+        if c.original.is_some() {
+            outcome
+                .rewritten
+                .push((c.cookie.name.to_string(), text.clone()));
+        }
+        // Every part was checked against the grammar: never refused.
+        match HeaderValue::try_from(text) {
+            Ok(h) => sent.push(h),
+            Err(_) => outcome.errors.push(CookieError::new(
+                printable(&c.cookie.name),
+                ViolationKind::InvalidAttribute,
+                "the cookie cannot be written as a header",
+            )),
+        }
+    }
+    outcome.sent = Some(sent);
     outcome
 }
 

@@ -6,31 +6,11 @@
 
 mod common;
 
-use std::sync::Mutex;
-
 use actix_web::test::{call_service, init_service};
 use actix_web::{App, HttpResponse, web};
-use common::get;
+use common::{capture_log, get, logged};
 
 use actix_cookie_policy::{CookieOverride, CookiePolicy, CookiePolicyLayer, Prefix};
-
-/// Every line logged at debug level or above, as "LEVEL message".
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        if record.target().starts_with("actix_cookie_policy") {
-            let line = format!("{} {}", record.level(), record.args());
-            LINES.lock().unwrap().push(line);
-        }
-    }
-    fn flush(&self) {}
-}
 
 /// The lines logged while serving one request with `cookie`.
 async fn lines_for(cookie: &str) -> Vec<String> {
@@ -44,15 +24,14 @@ async fn lines_for(cookie: &str) -> Vec<String> {
             .route("/p", web::get().to(HttpResponse::Ok)),
     )
     .await;
-    LINES.lock().unwrap().clear();
+    logged();
     call_service(&app, get("/p?secret=1", Some(cookie)).to_request()).await;
-    std::mem::take(&mut *LINES.lock().unwrap())
+    logged()
 }
 
 #[actix_web::test]
 async fn skipped_pairs_are_logged_in_one_line_per_request() {
-    log::set_logger(&Capture).unwrap();
-    log::set_max_level(log::LevelFilter::Debug);
+    capture_log(log::LevelFilter::Debug);
 
     // 99 planted copies of a prefixed cookie and a bad value, as many
     // pairs as a request may carry: one warning, not 100.

@@ -54,3 +54,35 @@ pub fn error_json(kind: &str, loc: &[&str], msg: &str) -> String {
 pub fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().expect("a pair").to_owned()
 }
+
+/// The layer's log lines, as "LEVEL message", for the test binaries
+/// that assert what the layer logs (the logger is process-wide, so each such
+/// binary installs it once, with [`capture_log`], and runs its log tests in
+/// one test function).
+static LINES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        if record.target().starts_with("actix_cookie_policy") {
+            let line = format!("{} {}", record.level(), record.args());
+            LINES.lock().unwrap().push(line);
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// Sends the layer's log lines, from `level` up, to [`logged`].
+pub fn capture_log(level: log::LevelFilter) {
+    log::set_logger(&Capture).expect("one logger per test binary");
+    log::set_max_level(level);
+}
+
+/// The lines logged since the last call.
+pub fn logged() -> Vec<String> {
+    std::mem::take(&mut *LINES.lock().unwrap())
+}
