@@ -1,0 +1,223 @@
+//! The key ring's formats, checks and errors, and the fixed keys other
+//! modules' tests share.
+
+use super::*;
+use std::time::Duration;
+
+/// Two fixed keys for tests.
+pub(crate) const K1: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+pub(crate) const K2: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+
+/// A ring of `current` with `previous` keys, from base64.
+pub(crate) fn ring(current: &str, previous: &[&str]) -> KeyRing {
+    KeyRing::from_base64(current, previous).unwrap()
+}
+
+fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+#[test]
+fn both_protections_round_trip_into_cookie_values() {
+    let r = ring(K1, &[]);
+    let t = unix_seconds(now());
+    for p in [Protection::Signed, Protection::Private] {
+        let sealed = r.protect(p, "sid", "alice", t).expect("sealed");
+        let v = r.unprotect(p, "sid", &sealed, now(), Some(60)).unwrap();
+        assert_eq!(
+            (v.value.as_str(), v.issued_at, v.rotated),
+            ("alice", t, false)
+        );
+        assert!(
+            crate::grammar::check_value(sealed.as_bytes()).is_ok(),
+            "{sealed}"
+        );
+    }
+}
+
+#[test]
+fn private_values_keep_their_wire_form() {
+    // base64url(nonce ‖ AES-256-GCM(issued-at ‖ value) ‖ tag), aad =
+    // context ‖ name: values sealed by earlier releases still open.
+    let r = ring(K1, &[]);
+    let t = unix_seconds(now());
+    let aad = [PRIVATE_CONTEXT, b"sid"].concat();
+    let nonce = [7u8; NONCE_BYTES];
+    let plain = [&t.to_be_bytes()[..], b"alice"].concat();
+    let payload = Payload {
+        msg: &plain,
+        aad: &aad,
+    };
+    let sealed = r.current.enc.encrypt((&nonce).into(), payload).unwrap();
+    let wire = URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat());
+    let v = r
+        .unprotect(Protection::Private, "sid", &wire, now(), Some(60))
+        .unwrap();
+    assert_eq!((v.value.as_str(), v.issued_at), ("alice", t));
+    // Too short to hold a nonce, an issue time and a tag.
+    let short = URL_SAFE_NO_PAD.encode([0u8; NONCE_BYTES + 7 + 16]);
+    assert_eq!(
+        r.unprotect(Protection::Private, "sid", &short, now(), None),
+        Err(VerifyError::Tampered("the value does not decrypt"))
+    );
+}
+
+#[test]
+fn signed_values_stay_readable() {
+    let sealed = ring(K1, &[])
+        .protect(Protection::Signed, "theme", "dark.mode", 1_700_000_000)
+        .expect("sealed");
+    assert!(sealed.starts_with("dark.mode.1700000000."), "{sealed}");
+}
+
+#[test]
+fn a_change_at_any_byte_is_tampering() {
+    let r = ring(K1, &[]);
+    let t = unix_seconds(now());
+    for p in [Protection::Signed, Protection::Private] {
+        let sealed = r.protect(p, "sid", "alice", t).expect("sealed");
+        for i in 0..sealed.len() {
+            let mut bytes = sealed.clone().into_bytes();
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let changed = String::from_utf8(bytes).unwrap();
+            assert!(
+                matches!(
+                    r.unprotect(p, "sid", &changed, now(), None),
+                    Err(VerifyError::Tampered(_))
+                ),
+                "{p:?} byte {i}: {changed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_issue_time_verifies_only_as_written() {
+    let r = ring(K1, &[]);
+    let sealed = r
+        .protect(Protection::Signed, "sid", "alice", 1_700_000_000)
+        .expect("sealed");
+    let (value, rest) = sealed.split_once('.').unwrap();
+    let (_, tag) = rest.split_once('.').unwrap();
+    for issued in ["+1700000000", "01700000000"] {
+        let respelled = format!("{value}.{issued}.{tag}");
+        assert_eq!(
+            r.unprotect(Protection::Signed, "sid", &respelled, now(), None),
+            Err(VerifyError::Tampered("the signature is malformed")),
+            "{respelled}"
+        );
+    }
+    assert!(
+        r.unprotect(Protection::Signed, "sid", &sealed, now(), None)
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_value_from_another_cookie_does_not_verify() {
+    let r = ring(K1, &[]);
+    for p in [Protection::Signed, Protection::Private] {
+        let sealed = r
+            .protect(p, "role", "admin", unix_seconds(now()))
+            .expect("sealed");
+        assert!(matches!(
+            r.unprotect(p, "sid", &sealed, now(), None),
+            Err(VerifyError::Tampered(_))
+        ));
+    }
+}
+
+#[test]
+fn a_stripped_or_stretched_signature_is_tampering() {
+    let r = ring(K1, &[]);
+    let sealed = r
+        .protect(Protection::Signed, "sid", "alice", 123)
+        .expect("sealed");
+    let (_, tag) = sealed.rsplit_once('.').unwrap();
+    let cut = format!("alice.123.{}", &tag[..tag.len() - 2]);
+    let long = format!("{sealed}{}", "A".repeat(40));
+    for stripped in ["alice", "alice.123", "alice.123.", "", "a.b.c", &cut, &long] {
+        for p in [Protection::Signed, Protection::Private] {
+            assert!(
+                matches!(
+                    r.unprotect(p, "sid", stripped, now(), None),
+                    Err(VerifyError::Tampered(_))
+                ),
+                "{p:?} {stripped}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_old_value_expires_even_with_a_valid_tag() {
+    let r = ring(K1, &[]);
+    let issued = unix_seconds(now()) - 120;
+    for p in [Protection::Signed, Protection::Private] {
+        let sealed = r.protect(p, "sid", "alice", issued).expect("sealed");
+        assert_eq!(
+            r.unprotect(p, "sid", &sealed, now(), Some(60)),
+            Err(VerifyError::Expired)
+        );
+        assert!(r.unprotect(p, "sid", &sealed, now(), Some(3600)).is_ok());
+        let later = now() + Duration::from_secs(3600);
+        assert!(r.unprotect(p, "sid", &sealed, later, Some(3600)).is_err());
+    }
+}
+
+#[test]
+fn a_previous_key_verifies_and_asks_for_rotation_and_a_retired_key_does_not() {
+    let old = ring(K1, &[]);
+    let rotated = ring(K2, &[K1]);
+    let retired = ring(K2, &[]);
+    for p in [Protection::Signed, Protection::Private] {
+        let sealed = old
+            .protect(p, "sid", "alice", unix_seconds(now()))
+            .expect("sealed");
+        assert!(
+            rotated
+                .unprotect(p, "sid", &sealed, now(), None)
+                .unwrap()
+                .rotated
+        );
+        assert!(matches!(
+            retired.unprotect(p, "sid", &sealed, now(), None),
+            Err(VerifyError::Tampered(_))
+        ));
+    }
+}
+
+#[test]
+fn keys_must_be_base64_of_at_least_32_bytes_and_errors_name_them_without_their_text() {
+    let e = KeyRing::from_base64("not base64!", &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "current: is not base64; make a key with KeyRing::generate_key"
+    );
+    let e = KeyRing::from_base64("c2hvcnQ=", &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "current: is 5 bytes; a key needs at least 32 random bytes; make a key with KeyRing::generate_key"
+    );
+    let e = KeyRing::from_base64(K1, &["AAAA"]).unwrap_err();
+    assert_eq!(
+        (e.which(), e.problem().starts_with("is 3 bytes")),
+        ("previous[0]", true)
+    );
+    assert!(!e.to_string().contains("AAAA"));
+    let url_safe = K1.replace('+', "-").replace('/', "_");
+    assert!(KeyRing::from_base64(url_safe.trim_end_matches('='), &[]).is_ok());
+    let generated = KeyRing::generate_key().unwrap();
+    assert_eq!(STANDARD.decode(&generated).unwrap().len(), 32);
+    assert!(KeyRing::from_base64(&generated, &[]).is_ok());
+}
+
+#[test]
+fn an_ephemeral_ring_says_so_and_never_prints_its_key() {
+    let r = KeyRing::ephemeral().unwrap();
+    assert!(r.is_ephemeral());
+    assert_eq!(
+        format!("{r:?}"),
+        "KeyRing { previous: 0, ephemeral: true, .. }"
+    );
+}
