@@ -12,6 +12,10 @@
 //!   signed for one cookie does not verify as another) and the issue time (an
 //!   old value expires even if a client keeps it). The tag is compared in
 //!   constant time (`Mac::verify_slice`).
+//!
+//! An issue time is accepted up to [`MAX_CLOCK_SKEW_SECONDS`] ahead of the
+//! reader's clock, never further, so that no value lives past its lifetime
+//! by more than that.
 //! - **private**: base64url(nonce ‖ AES-256-GCM(k_enc, nonce, issued-at ‖ value,
 //!   aad = "cookie-policy/private/v1" ‖ name)).
 //!
@@ -28,6 +32,16 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::config::Protection;
+
+/// How many seconds after `now` a protected value's issue time may be and
+/// still verify: the difference between the clocks of two instances that
+/// share keys, which NTP keeps far below a second, with room for a host
+/// whose clock has drifted. It is also the most a value can outlive its
+/// lifetime, so it stays small: one minute, the leeway token libraries
+/// commonly give. A later issue time was not written by a server with a
+/// sane clock, and without this bound an issue time of `u64::MAX` would
+/// never expire.
+pub const MAX_CLOCK_SKEW_SECONDS: u64 = 60;
 
 /// The fewest bytes a key may have.
 const MIN_KEY_BYTES: usize = 32;
@@ -229,7 +243,9 @@ impl KeyRing {
 
     /// Verifies or decrypts the protected value of the cookie `name` (its
     /// name on the wire). `max_age`, when given, is the most seconds after
-    /// its issue time that the value is good for at `now`.
+    /// its issue time that the value is good for at `now`. An issue time
+    /// more than [`MAX_CLOCK_SKEW_SECONDS`] after `now` is refused as
+    /// [`VerifyError::Tampered`], with or without `max_age`.
     pub fn unprotect(
         &self,
         protection: Protection,
@@ -287,8 +303,13 @@ impl KeyRing {
                 (value, issued_at, index)
             }
         };
+        // Checked once the issue time is authentic: before, it is only text.
+        let now = unix_seconds(now);
+        if issued_at > now.saturating_add(MAX_CLOCK_SKEW_SECONDS) {
+            return Err(VerifyError::Tampered("the issue time is in the future"));
+        }
         if let Some(max_age) = max_age
-            && unix_seconds(now).saturating_sub(issued_at) > u64::from(max_age)
+            && now.saturating_sub(issued_at) > u64::from(max_age)
         {
             return Err(VerifyError::Expired);
         }

@@ -1,6 +1,7 @@
 //! Protected cookies through the layer (R21, with R3 and R22): round trips,
-//! tampering at every byte, name swaps, stripped tags, expiry, rotation and
-//! re-issue, the size budget, and reads before the layer.
+//! tampering at every byte, name swaps, stripped tags, expiry, issue times
+//! in the future, rotation and re-issue, the size budget, and reads before
+//! the layer.
 
 mod common;
 
@@ -238,6 +239,33 @@ async fn a_protected_session_cookie_still_ages_out_after_max_session_age() {
     )
     .await;
     assert_eq!(body, EXPIRED);
+}
+
+#[actix_web::test]
+async fn a_protected_cookie_issued_in_the_future_is_absent_beyond_the_clock_skew() {
+    let keys = ring(KEY, &[]);
+    for (name, protection) in [("s", Protection::Signed), ("p", Protection::Private)] {
+        // Another instance's clock a little ahead: read.
+        let ahead = keys
+            .protect(protection, name, "alice", now() + 30)
+            .expect("sealed");
+        // An hour ahead, or an issue time that would never expire: absent.
+        let hour = keys
+            .protect(protection, name, "alice", now() + 3600)
+            .expect("sealed");
+        let forever = keys
+            .protect(protection, name, "alice", u64::MAX)
+            .expect("sealed");
+        for (value, want) in [(ahead, ALICE), (hour, TAMPERED), (forever, TAMPERED)] {
+            let (_, _, _, body) = send(
+                policy(ring(KEY, &[])),
+                &format!("/read/{name}"),
+                Some(&format!("{name}={value}")),
+            )
+            .await;
+            assert_eq!(body, want, "{name}={value}");
+        }
+    }
 }
 
 /// The `Max-Age` of a `Set-Cookie` header.

@@ -221,3 +221,52 @@ fn an_ephemeral_ring_says_so_and_never_prints_its_key() {
         "KeyRing { previous: 0, ephemeral: true, .. }"
     );
 }
+
+/// 2023-11-14T22:13:20Z, a fixed clock for tests that cross a boundary.
+const AT: u64 = 1_700_000_000;
+
+fn at(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+#[test]
+fn an_issue_time_ahead_of_the_clock_verifies_only_within_the_skew() {
+    let r = ring(K1, &[]);
+    let future = Err(VerifyError::Tampered("the issue time is in the future"));
+    for p in [Protection::Signed, Protection::Private] {
+        let edge = r.protect(p, "sid", "alice", AT + MAX_CLOCK_SKEW_SECONDS);
+        let edge = edge.expect("sealed");
+        let v = r.unprotect(p, "sid", &edge, at(AT), Some(60)).unwrap();
+        assert_eq!(v.issued_at, AT + MAX_CLOCK_SKEW_SECONDS, "{p:?}");
+        let past = r.protect(p, "sid", "alice", AT + MAX_CLOCK_SKEW_SECONDS + 1);
+        let past = past.expect("sealed");
+        for max_age in [None, Some(60), Some(u32::MAX)] {
+            assert_eq!(
+                r.unprotect(p, "sid", &past, at(AT), max_age),
+                future,
+                "{p:?} {max_age:?}"
+            );
+        }
+        // Once the clock catches up, the same value reads.
+        assert!(r.unprotect(p, "sid", &past, at(AT + 1), Some(60)).is_ok());
+    }
+}
+
+#[test]
+fn the_largest_issue_time_never_verifies_and_nothing_overflows() {
+    let r = ring(K1, &[]);
+    let future = Err(VerifyError::Tampered("the issue time is in the future"));
+    for p in [Protection::Signed, Protection::Private] {
+        let forever = r.protect(p, "sid", "alice", u64::MAX).expect("sealed");
+        for now in [at(AT), UNIX_EPOCH - Duration::from_secs(1)] {
+            for max_age in [None, Some(0), Some(u32::MAX)] {
+                let got = r.unprotect(p, "sid", &forever, now, max_age);
+                assert_eq!(got, future, "{p:?} {max_age:?}");
+            }
+        }
+        // A clock before 1970 reads as 0: a value of the epoch still reads.
+        let epoch = r.protect(p, "sid", "alice", 0).expect("sealed");
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert!(r.unprotect(p, "sid", &epoch, before, Some(0)).is_ok());
+    }
+}
