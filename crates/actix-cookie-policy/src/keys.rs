@@ -12,12 +12,12 @@
 //!   signed for one cookie does not verify as another) and the issue time (an
 //!   old value expires even if a client keeps it). The tag is compared in
 //!   constant time (`Mac::verify_slice`).
+//! - **private**: base64url(nonce ‖ AES-256-GCM(k_enc, nonce, issued-at ‖ value,
+//!   aad = "cookie-policy/private/v1" ‖ name)).
 //!
 //! An issue time is accepted up to [`MAX_CLOCK_SKEW_SECONDS`] ahead of the
 //! reader's clock, never further, so that no value lives past its lifetime
 //! by more than that.
-//! - **private**: base64url(nonce ‖ AES-256-GCM(k_enc, nonce, issued-at ‖ value,
-//!   aad = "cookie-policy/private/v1" ‖ name)).
 //!
 //! Each configured key (at least 32 random bytes) is expanded with HKDF into
 //! one signing and one encryption key, so the two never share key material.
@@ -45,17 +45,26 @@ pub const MAX_CLOCK_SKEW_SECONDS: u64 = 60;
 
 /// The fewest bytes a key may have.
 const MIN_KEY_BYTES: usize = 32;
+/// Fewer distinct byte values than this mark a key as not random: 32
+/// random bytes have about 30, and fewer than 16 with a probability of
+/// about 3 × 10⁻¹⁷ (longer keys, less still).
+const MIN_DISTINCT_BYTES: usize = 16;
+/// What a weak key's problem says to do instead.
+const USE_RANDOM_BYTES: &str = "use 32 random bytes, base64-encoded";
 const SIGNED_CONTEXT: &[u8] = b"cookie-policy/signed/v1";
 const PRIVATE_CONTEXT: &[u8] = b"cookie-policy/private/v1";
 const NONCE_BYTES: usize = 12;
 
-/// A key that cannot be used. The message names the key (`current`,
-/// `previous[1]`) and never contains key material.
+/// A key that cannot be used, or that [`KeyRing::weaknesses`] reports. The
+/// message names the key (`current`, `previous[1]`) and never contains key
+/// material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{which}: {problem}; make a key with KeyRing::generate_key")]
+#[error("{which}: {problem}{advice}")]
 pub struct KeyError {
     which: String,
     problem: String,
+    /// How to make a key, for a problem that another key solves.
+    advice: &'static str,
 }
 
 impl KeyError {
@@ -63,11 +72,23 @@ impl KeyError {
         Self {
             which: which.to_owned(),
             problem: problem.into(),
+            advice: "; make a key with KeyRing::generate_key",
+        }
+    }
+
+    /// The same key listed twice: a new key is not the remedy.
+    fn duplicate(which: &str, first: &str) -> Self {
+        Self {
+            advice: "",
+            ..Self::new(
+                which,
+                format!("is the same key as {first}; list each key once"),
+            )
         }
     }
 
     /// Which key: `current`, `previous[<i>]`, or `random` for a key this
-    /// process failed to make.
+    /// process made.
     pub fn which(&self) -> &str {
         &self.which
     }
@@ -78,6 +99,60 @@ impl KeyError {
     }
 }
 
+/// The name of the `i`th key of a ring, the current one first, as errors
+/// give it.
+fn key_name(i: usize) -> String {
+    match i.checked_sub(1) {
+        None => "current".to_owned(),
+        Some(p) => format!("previous[{p}]"),
+    }
+}
+
+/// The bytes of a base64 key (standard or URL-safe, padded or not) of at
+/// least [`MIN_KEY_BYTES`].
+fn decode_key(which: &str, text: &str) -> Result<Vec<u8>, KeyError> {
+    let text = text.trim();
+    let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(text).ok())
+        .ok_or_else(|| KeyError::new(which, "is not base64"))?;
+    if bytes.len() < MIN_KEY_BYTES {
+        return Err(KeyError::new(
+            which,
+            format!(
+                "is {} bytes; a key needs at least {MIN_KEY_BYTES} random bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Why the bytes of a key are obviously not random, if they are.
+fn weakness(which: &str, key: &[u8]) -> Option<KeyError> {
+    let mut seen = [false; 256];
+    for &b in key {
+        seen[usize::from(b)] = true;
+    }
+    let distinct = seen.iter().filter(|&&s| s).count();
+    let problem = if distinct == 1 {
+        format!("is one byte repeated, not random; {USE_RANDOM_BYTES}")
+    } else if distinct < MIN_DISTINCT_BYTES {
+        format!(
+            "has {distinct} distinct byte values in {} bytes, where random bytes have about 30 in 32; {USE_RANDOM_BYTES}",
+            key.len()
+        )
+    } else if key
+        .iter()
+        .all(|&b| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        format!("decodes to text, such as a passphrase, not random bytes; {USE_RANDOM_BYTES}")
+    } else {
+        return None;
+    };
+    Some(KeyError::new(which, problem))
+}
+
 /// One key, expanded into a signing key and an encryption key.
 #[derive(Clone)]
 struct Key {
@@ -86,38 +161,20 @@ struct Key {
 }
 
 impl Key {
-    fn from_base64(which: &str, text: &str) -> Result<Self, KeyError> {
-        let text = text.trim();
-        let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
-            .iter()
-            .find_map(|engine| engine.decode(text).ok())
-            .ok_or_else(|| KeyError::new(which, "is not base64"))?;
-        Self::from_bytes(which, &bytes)
-    }
-
-    fn from_bytes(which: &str, master: &[u8]) -> Result<Self, KeyError> {
-        if master.len() < MIN_KEY_BYTES {
-            return Err(KeyError::new(
-                which,
-                format!(
-                    "is {} bytes; a key needs at least {MIN_KEY_BYTES} random bytes",
-                    master.len()
-                ),
-            ));
-        }
+    /// `master`, at least [`MIN_KEY_BYTES`] long, expanded with HKDF.
+    fn new(master: &[u8]) -> Self {
         let hk = hkdf::Hkdf::<Sha256>::new(Some(b"cookie-policy"), master);
         let (mut sign, mut enc) = ([0u8; 32], [0u8; 32]);
-        // 32 bytes are far below HKDF-SHA256's limit of 8160, and both
-        // primitives take 32-byte keys: none of these can fail.
-        let failed = |_| KeyError::new(which, "cannot be expanded into cookie keys");
-        hk.expand(b"signing", &mut sign).map_err(failed)?;
-        hk.expand(b"encryption", &mut enc).map_err(failed)?;
-        Ok(Self {
+        // HKDF-SHA256 fails only for more than 8160 bytes, and HMAC takes a
+        // key of any length: none of these can fail.
+        const EXPAND: &str = "HKDF-SHA256 expands into 32 bytes";
+        hk.expand(b"signing", &mut sign).expect(EXPAND);
+        hk.expand(b"encryption", &mut enc).expect(EXPAND);
+        Self {
             sign: <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&sign)
-                .map_err(|_| KeyError::new(which, "is not a valid HMAC key"))?,
-            enc: Aes256Gcm::new_from_slice(&enc)
-                .map_err(|_| KeyError::new(which, "is not a valid AES-256 key"))?,
-        })
+                .expect("HMAC takes a key of any length"),
+            enc: Aes256Gcm::new((&enc).into()),
+        }
     }
 
     fn tag(&self, name: &str, issued_at: u64, value: &str) -> Hmac<Sha256> {
@@ -154,6 +211,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
 pub struct KeyRing {
     current: Key,
     previous: Vec<Key>,
+    weaknesses: Vec<KeyError>,
     ephemeral: bool,
 }
 
@@ -170,15 +228,30 @@ impl std::fmt::Debug for KeyRing {
 impl KeyRing {
     /// A ring from base64 keys (standard or URL-safe, padded or not) of at
     /// least 32 bytes: `current` protects, `previous` (newest first) only
-    /// verify. The error names the key that cannot be used.
+    /// verify. The error names the key that cannot be used, or the second
+    /// of a key listed twice (the same bytes, however spelled). A key that
+    /// is not random enough is accepted, so that tests can use fixed keys:
+    /// [`KeyRing::weaknesses`] reports it.
     pub fn from_base64(current: &str, previous: &[&str]) -> Result<Self, KeyError> {
+        let current = decode_key("current", current)?;
+        let previous = (previous.iter().enumerate())
+            .map(|(i, text)| decode_key(&key_name(i + 1), text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let keys: Vec<&[u8]> = std::iter::once(&current)
+            .chain(&previous)
+            .map(Vec::as_slice)
+            .collect();
+        for (later, key) in keys.iter().enumerate() {
+            if let Some(first) = keys[..later].iter().position(|k| k == key) {
+                return Err(KeyError::duplicate(&key_name(later), &key_name(first)));
+            }
+        }
         Ok(Self {
-            current: Key::from_base64("current", current)?,
-            previous: previous
-                .iter()
-                .enumerate()
-                .map(|(i, p)| Key::from_base64(&format!("previous[{i}]"), p))
-                .collect::<Result<_, _>>()?,
+            weaknesses: (keys.iter().enumerate())
+                .filter_map(|(i, key)| weakness(&key_name(i), key))
+                .collect(),
+            current: Key::new(&current),
+            previous: previous.iter().map(|key| Key::new(key)).collect(),
             ephemeral: false,
         })
     }
@@ -190,11 +263,49 @@ impl KeyRing {
     ///
     /// [`CookiePolicyLayer`]: crate::CookiePolicyLayer
     pub fn ephemeral() -> Result<Self, KeyError> {
+        let key = random_bytes::<MIN_KEY_BYTES>()?;
         Ok(Self {
-            current: Key::from_bytes("random", &random_bytes::<MIN_KEY_BYTES>()?)?,
+            current: Key::new(&key),
             previous: Vec::new(),
+            // A source of randomness that is broken shows here.
+            weaknesses: weakness("random", &key).into_iter().collect(),
             ephemeral: true,
         })
+    }
+
+    /// The keys of this ring that are obviously not random, each as a
+    /// [`KeyError`] that names the key (as [`KeyRing::from_base64`]'s errors
+    /// do) and says what is wrong; empty for a good ring. A server should
+    /// refuse to run with any in production. A key is reported when its
+    /// bytes are
+    ///
+    /// - one byte repeated (such as all zeros, `AAAA…` in base64);
+    /// - fewer than 16 distinct byte values: 32 random bytes have about 30,
+    ///   and fewer than 16 with a probability of about 3 × 10⁻¹⁷;
+    /// - all text (printable ASCII, spaces, tabs, line breaks): a passphrase
+    ///   encoded as base64, which has far less entropy than its length
+    ///   suggests; 32 random bytes are all text with a probability of about
+    ///   5 × 10⁻¹⁴.
+    ///
+    /// No check can prove a key random (a key copied from an example looks
+    /// as random as any): these catch the keys that obviously are not.
+    ///
+    /// ```
+    /// use actix_cookie_policy::KeyRing;
+    ///
+    /// let zeros = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    /// let ring = KeyRing::from_base64(zeros, &[])?;
+    /// let weak: Vec<String> = ring.weaknesses().iter().map(|e| e.to_string()).collect();
+    /// assert_eq!(
+    ///     weak,
+    ///     ["current: is one byte repeated, not random; use 32 random bytes, base64-encoded; make a key with KeyRing::generate_key"]
+    /// );
+    /// let good = KeyRing::from_base64(&KeyRing::generate_key()?, &[])?;
+    /// assert!(good.weaknesses().is_empty());
+    /// # Ok::<(), actix_cookie_policy::KeyError>(())
+    /// ```
+    pub fn weaknesses(&self) -> &[KeyError] {
+        &self.weaknesses
     }
 
     /// A fresh random key, base64 encoded, for [`KeyRing::from_base64`]:

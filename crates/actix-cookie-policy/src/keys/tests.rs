@@ -270,3 +270,147 @@ fn the_largest_issue_time_never_verifies_and_nothing_overflows() {
         assert!(r.unprotect(p, "sid", &epoch, before, Some(0)).is_ok());
     }
 }
+
+/// `bytes` as a base64 key.
+fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// The `Display` text of each weakness of a ring of `current` and `previous`.
+fn weaknesses(current: &str, previous: &[&str]) -> Vec<String> {
+    let r = ring(current, previous);
+    r.weaknesses().iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn a_key_of_one_repeated_byte_is_weak() {
+    for byte in [0x00, 0xff, b'a'] {
+        assert_eq!(
+            weaknesses(&b64(&[byte; 32]), &[]),
+            [
+                "current: is one byte repeated, not random; use 32 random bytes, base64-encoded; make a key with KeyRing::generate_key"
+            ],
+            "{byte:#x}"
+        );
+    }
+    let e = ring(&b64(&[0; 48]), &[]).weaknesses()[0].clone();
+    assert_eq!(
+        (e.which(), e.problem()),
+        (
+            "current",
+            "is one byte repeated, not random; use 32 random bytes, base64-encoded"
+        )
+    );
+    assert!(!e.to_string().contains("AAAA"), "{e}");
+}
+
+#[test]
+fn a_key_of_fewer_than_16_distinct_bytes_is_weak_and_16_are_enough() {
+    let cycle = |n: u8, len: usize| {
+        (0..len)
+            .map(|i| (i % usize::from(n)) as u8)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        weaknesses(&b64(&cycle(15, 32)), &[]),
+        [
+            "current: has 15 distinct byte values in 32 bytes, where random bytes have about 30 in 32; use 32 random bytes, base64-encoded; make a key with KeyRing::generate_key"
+        ]
+    );
+    assert_eq!(
+        weaknesses(K1, &[&b64(&cycle(2, 64))]),
+        [
+            "previous[0]: has 2 distinct byte values in 64 bytes, where random bytes have about 30 in 32; use 32 random bytes, base64-encoded; make a key with KeyRing::generate_key"
+        ]
+    );
+    assert_eq!(weaknesses(&b64(&cycle(16, 32)), &[]), Vec::<String>::new());
+}
+
+#[test]
+fn a_key_that_decodes_to_text_is_weak() {
+    // What `echo 'a passphrase' | base64` makes, line break included.
+    let passphrase = "correct horse battery staple, and then some more\n";
+    let text = [
+        passphrase,
+        "ThisIsMyVerySecretKeyForCookies!",
+        "\t~ !\"#$%&'()*+,-./0123456789:;<=>?",
+    ];
+    for t in text {
+        let key = b64(t.as_bytes());
+        assert_eq!(
+            weaknesses(&key, &[]),
+            [
+                "current: decodes to text, such as a passphrase, not random bytes; use 32 random bytes, base64-encoded; make a key with KeyRing::generate_key"
+            ],
+            "{t:?}"
+        );
+        let e = ring(&key, &[]).weaknesses()[0].clone();
+        assert!(!e.to_string().contains(&key[..8]), "{e}");
+        assert!(!e.to_string().contains(&t[..8]), "{e}");
+    }
+    // One byte outside text is enough not to be text.
+    let mut almost = b"ThisIsMyVerySecretKeyForCookies!".to_vec();
+    almost[7] = 0x80;
+    assert_eq!(weaknesses(&b64(&almost), &[]), Vec::<String>::new());
+}
+
+#[test]
+fn every_weak_key_of_a_ring_is_named_and_random_keys_are_not_weak() {
+    assert_eq!(
+        weaknesses(&b64(&[1; 32]), &[K1, &b64(&[2; 32])]),
+        [
+            "current: is one byte repeated, not random; use 32 random bytes, base64-encoded; make a key with KeyRing::generate_key",
+            "previous[1]: is one byte repeated, not random; use 32 random bytes, base64-encoded; make a key with KeyRing::generate_key",
+        ]
+    );
+    assert_eq!(weaknesses(K1, &[]), Vec::<String>::new());
+    for _ in 0..100 {
+        let generated = KeyRing::generate_key().unwrap();
+        assert_eq!(weaknesses(&generated, &[]), Vec::<String>::new());
+    }
+    assert!(KeyRing::ephemeral().unwrap().weaknesses().is_empty());
+}
+
+#[test]
+fn a_key_listed_twice_is_refused_naming_both_entries_without_their_text() {
+    let url_safe = K1.replace('+', "-").replace('/', "_");
+    let url_safe = url_safe.trim_end_matches('=');
+    let spaced = format!("  {K1}\n");
+    for (current, previous, message) in [
+        (
+            K1,
+            vec![K1],
+            "previous[0]: is the same key as current; list each key once",
+        ),
+        (
+            K1,
+            vec![K2, url_safe],
+            "previous[1]: is the same key as current; list each key once",
+        ),
+        (
+            K1,
+            vec![K2, &spaced],
+            "previous[1]: is the same key as current; list each key once",
+        ),
+        (
+            K1,
+            vec![K2, K2],
+            "previous[1]: is the same key as previous[0]; list each key once",
+        ),
+    ] {
+        let e = KeyRing::from_base64(current, &previous).unwrap_err();
+        assert_eq!(e.to_string(), message);
+        for key in [K1, K2] {
+            assert!(!format!("{e} {e:?}").contains(&key[..8]), "{e:?}");
+        }
+    }
+    let e = KeyRing::from_base64(K1, &[K2, K1]).unwrap_err();
+    assert_eq!(
+        (e.which(), e.problem()),
+        (
+            "previous[1]",
+            "is the same key as current; list each key once"
+        )
+    );
+    assert!(KeyRing::from_base64(K1, &[K2]).is_ok());
+}
