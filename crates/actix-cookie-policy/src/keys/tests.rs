@@ -414,3 +414,29 @@ fn a_key_listed_twice_is_refused_naming_both_entries_without_their_text() {
     );
     assert!(KeyRing::from_base64(K1, &[K2]).is_ok());
 }
+
+/// `"alice.in.wonderland"` for the cookie `sid`, issued at [`AT`] under
+/// [`K1`] by a ring without a context, signed and private: what earlier
+/// releases wrote, which must keep verifying.
+const SIGNED_UNDER_K1: &str =
+    "alice.in.wonderland.1700000000._LNujv93HJK9znBEzFQTd0_nlFpB3ssGui8T3aqwqrg";
+const PRIVATE_UNDER_K1: &str =
+    "qOHYRCo2x3oyMxT3JUyS8q6v2X7BmmFBA2uLwzdznN30NTlUpWtJP9Eaof8TM7t4GahmN83OBw";
+
+#[test]
+fn values_protected_by_earlier_releases_still_verify() {
+    let r = ring(K1, &[]);
+    for (p, wire) in [
+        (Protection::Signed, SIGNED_UNDER_K1),
+        (Protection::Private, PRIVATE_UNDER_K1),
+    ] {
+        let v = r.unprotect(p, "sid", wire, at(AT), None).unwrap();
+        assert_eq!(
+            (v.value.as_str(), v.issued_at, v.rotated),
+            ("alice.in.wonderland", AT, false),
+            "{p:?}"
+        );
+    }
+    let signed = r.protect(Protection::Signed, "sid", "alice.in.wonderland", AT);
+    assert_eq!(signed.as_deref(), Ok(SIGNED_UNDER_K1));
+}
