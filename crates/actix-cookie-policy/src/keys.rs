@@ -20,7 +20,9 @@
 //! by more than that.
 //!
 //! Each configured key (at least 32 random bytes) is expanded with HKDF into
-//! one signing and one encryption key, so the two never share key material.
+//! one signing and one encryption key, so the two never share key material;
+//! an application context, when set, is part of that expansion, so that
+//! applications sharing keys do not accept each other's cookies.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,6 +30,7 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -156,25 +159,48 @@ fn weakness(which: &str, key: &[u8]) -> Option<KeyError> {
 /// One key, expanded into a signing key and an encryption key.
 #[derive(Clone)]
 struct Key {
+    /// HKDF's pseudorandom key, kept to expand the two keys again for
+    /// another application context.
+    hkdf: Hkdf<Sha256>,
     sign: Hmac<Sha256>,
     enc: Aes256Gcm,
 }
 
 impl Key {
-    /// `master`, at least [`MIN_KEY_BYTES`] long, expanded with HKDF.
+    /// `master`, at least [`MIN_KEY_BYTES`] long, expanded with HKDF for no
+    /// application context.
     fn new(master: &[u8]) -> Self {
-        let hk = hkdf::Hkdf::<Sha256>::new(Some(b"cookie-policy"), master);
-        let (mut sign, mut enc) = ([0u8; 32], [0u8; 32]);
-        // HKDF-SHA256 fails only for more than 8160 bytes, and HMAC takes a
-        // key of any length: none of these can fail.
-        const EXPAND: &str = "HKDF-SHA256 expands into 32 bytes";
-        hk.expand(b"signing", &mut sign).expect(EXPAND);
-        hk.expand(b"encryption", &mut enc).expect(EXPAND);
+        Self::expand(Hkdf::new(Some(b"cookie-policy"), master), "")
+    }
+
+    /// The signing and encryption keys of `hkdf` for `context`.
+    fn expand(hkdf: Hkdf<Sha256>, context: &str) -> Self {
+        let subkey = |label: &[u8]| {
+            // info = label, or label ‖ 0x00 ‖ context: without a context,
+            // exactly the keys a ring has always derived; with one, keys
+            // that differ for every context (the label is fixed, so the
+            // bytes after it name exactly one context).
+            let info: &[&[u8]] = if context.is_empty() {
+                &[label]
+            } else {
+                &[label, &[0], context.as_bytes()]
+            };
+            let mut key = [0u8; 32];
+            // HKDF-SHA256 fails only for more than 8160 bytes.
+            (hkdf.expand_multi_info(info, &mut key)).expect("HKDF-SHA256 expands into 32 bytes");
+            key
+        };
         Self {
-            sign: <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&sign)
+            sign: <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&subkey(b"signing"))
                 .expect("HMAC takes a key of any length"),
-            enc: Aes256Gcm::new((&enc).into()),
+            enc: Aes256Gcm::new((&subkey(b"encryption")).into()),
+            hkdf,
         }
+    }
+
+    /// This key for another application context.
+    fn in_context(&self, context: &str) -> Self {
+        Self::expand(self.hkdf.clone(), context)
     }
 
     fn tag(&self, name: &str, issued_at: u64, value: &str) -> Hmac<Sha256> {
@@ -211,6 +237,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
 pub struct KeyRing {
     current: Key,
     previous: Vec<Key>,
+    context: String,
     weaknesses: Vec<KeyError>,
     ephemeral: bool,
 }
@@ -220,6 +247,7 @@ impl std::fmt::Debug for KeyRing {
         // Never print key material.
         f.debug_struct("KeyRing")
             .field("previous", &self.previous.len())
+            .field("context", &self.context)
             .field("ephemeral", &self.ephemeral)
             .finish_non_exhaustive()
     }
@@ -252,6 +280,7 @@ impl KeyRing {
                 .collect(),
             current: Key::new(&current),
             previous: previous.iter().map(|key| Key::new(key)).collect(),
+            context: String::new(),
             ephemeral: false,
         })
     }
@@ -267,10 +296,53 @@ impl KeyRing {
         Ok(Self {
             current: Key::new(&key),
             previous: Vec::new(),
+            context: String::new(),
             // A source of randomness that is broken shows here.
             weaknesses: weakness("random", &key).into_iter().collect(),
             ephemeral: true,
         })
+    }
+
+    /// This ring for one application among several that share its keys:
+    /// `context` (a name such as `"billing"`, as Django's salt or Rails'
+    /// purpose) is mixed into the derivation of each of its keys, so that a
+    /// cookie one application protects is [`VerifyError::Tampered`] in
+    /// another, even under the same name. The empty context, a ring's
+    /// default, derives the keys a ring without a context always has, so
+    /// cookies protected before a context was set keep verifying only
+    /// while it stays empty: setting one logs everyone out once. The
+    /// context is not secret, and replaces any context set before.
+    ///
+    /// ```
+    /// use actix_cookie_policy::{KeyRing, Protection};
+    ///
+    /// let key = KeyRing::generate_key()?;
+    /// let billing = KeyRing::from_base64(&key, &[])?.with_context("billing");
+    /// let shop = KeyRing::from_base64(&key, &[])?.with_context("shop");
+    /// let now = std::time::SystemTime::now();
+    /// let issued = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    /// let sid = shop.protect(Protection::Signed, "sid", "alice", issued)?;
+    /// assert!(shop.unprotect(Protection::Signed, "sid", &sid, now, None).is_ok());
+    /// assert!(billing.unprotect(Protection::Signed, "sid", &sid, now, None).is_err());
+    /// # Ok::<(), actix_cookie_policy::KeyError>(())
+    /// ```
+    pub fn with_context(self, context: &str) -> Self {
+        Self {
+            current: self.current.in_context(context),
+            previous: self
+                .previous
+                .iter()
+                .map(|k| k.in_context(context))
+                .collect(),
+            context: context.to_owned(),
+            ..self
+        }
+    }
+
+    /// The application context of [`KeyRing::with_context`]; empty unless
+    /// one was set.
+    pub fn context(&self) -> &str {
+        &self.context
     }
 
     /// The keys of this ring that are obviously not random, each as a

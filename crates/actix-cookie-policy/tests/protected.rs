@@ -1,7 +1,7 @@
 //! Protected cookies through the layer (R21, with R3 and R22): round trips,
 //! tampering at every byte, name swaps, stripped tags, expiry, issue times
-//! in the future, rotation and re-issue, the size budget, and reads before
-//! the layer.
+//! in the future, application contexts, rotation and re-issue, the size
+//! budget, and reads before the layer.
 
 mod common;
 
@@ -265,6 +265,25 @@ async fn a_protected_cookie_issued_in_the_future_is_absent_beyond_the_clock_skew
             .await;
             assert_eq!(body, want, "{name}={value}");
         }
+    }
+}
+
+#[actix_web::test]
+async fn two_applications_sharing_a_key_read_only_their_own_cookies_given_contexts() {
+    let shop = || policy(ring(KEY, &[]).with_context("shop"));
+    let billing = || policy(ring(KEY, &[]).with_context("billing"));
+    for name in ["s", "p"] {
+        let (_, cookies, _, _) = send(shop(), &format!("/write?{name}=alice"), None).await;
+        let wire = pair(&cookies[0]);
+        let read = format!("/read/{name}");
+        let (_, _, _, body) = send(shop(), &read, Some(&wire)).await;
+        assert_eq!(body, ALICE, "{name}");
+        // Same key, same cookie name, another application: not its cookie.
+        let (_, _, _, body) = send(billing(), &read, Some(&wire)).await;
+        assert_eq!(body, TAMPERED, "{name}");
+        // Nor for an application without a context.
+        let (_, _, _, body) = send(policy(ring(KEY, &[])), &read, Some(&wire)).await;
+        assert_eq!(body, TAMPERED, "{name}");
     }
 }
 

@@ -218,7 +218,7 @@ fn an_ephemeral_ring_says_so_and_never_prints_its_key() {
     assert!(r.is_ephemeral());
     assert_eq!(
         format!("{r:?}"),
-        "KeyRing { previous: 0, ephemeral: true, .. }"
+        "KeyRing { previous: 0, context: \"\", ephemeral: true, .. }"
     );
 }
 
@@ -439,4 +439,91 @@ fn values_protected_by_earlier_releases_still_verify() {
     }
     let signed = r.protect(Protection::Signed, "sid", "alice.in.wonderland", AT);
     assert_eq!(signed.as_deref(), Ok(SIGNED_UNDER_K1));
+}
+
+#[test]
+fn the_empty_context_derives_the_keys_of_a_ring_without_one() {
+    let r = ring(K1, &[]).with_context("");
+    assert_eq!(r.context(), "");
+    for (p, wire) in [
+        (Protection::Signed, SIGNED_UNDER_K1),
+        (Protection::Private, PRIVATE_UNDER_K1),
+    ] {
+        let v = r.unprotect(p, "sid", wire, at(AT), None).unwrap();
+        assert_eq!(v.value, "alice.in.wonderland", "{p:?}");
+    }
+    // Back to no context from another one.
+    let back = ring(K1, &[]).with_context("billing").with_context("");
+    let signed = back.protect(Protection::Signed, "sid", "alice.in.wonderland", AT);
+    assert_eq!(signed.as_deref(), Ok(SIGNED_UNDER_K1));
+}
+
+#[test]
+fn a_value_protected_in_one_context_is_tampered_in_any_other() {
+    // Contexts that only a careless encoding would confuse: none with
+    // another, nor with no context.
+    let contexts = [
+        "",
+        "billing",
+        "shop",
+        "billing\0",
+        "\0",
+        "billin",
+        "Billing",
+    ];
+    for p in [Protection::Signed, Protection::Private] {
+        let refused = Err(VerifyError::Tampered(match p {
+            Protection::Signed => "the signature does not match",
+            Protection::Private => "the value does not decrypt",
+        }));
+        for writer in contexts {
+            let sealed = ring(K1, &[])
+                .with_context(writer)
+                .protect(p, "sid", "alice", AT)
+                .expect("sealed");
+            for reader in contexts {
+                let got =
+                    ring(K1, &[])
+                        .with_context(reader)
+                        .unprotect(p, "sid", &sealed, at(AT), None);
+                if reader == writer {
+                    assert_eq!(got.map(|v| v.value), Ok("alice".to_owned()));
+                } else {
+                    assert_eq!(got, refused, "{p:?} {writer:?} read as {reader:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn previous_keys_rotate_within_the_context() {
+    let old = ring(K1, &[]).with_context("billing");
+    let rotated = ring(K2, &[K1]).with_context("billing");
+    for p in [Protection::Signed, Protection::Private] {
+        let sealed = old.protect(p, "sid", "alice", AT).expect("sealed");
+        let v = rotated.unprotect(p, "sid", &sealed, at(AT), None).unwrap();
+        assert!(v.rotated, "{p:?}");
+        assert!(matches!(
+            ring(K2, &[K1]).unprotect(p, "sid", &sealed, at(AT), None),
+            Err(VerifyError::Tampered(_))
+        ));
+    }
+}
+
+#[test]
+fn the_context_shows_in_debug_and_the_key_never_does() {
+    let r = ring(K1, &[K2]).with_context("billing");
+    assert_eq!(r.context(), "billing");
+    let debug = format!("{r:?}");
+    assert_eq!(
+        debug,
+        "KeyRing { previous: 1, context: \"billing\", ephemeral: false, .. }"
+    );
+    let ephemeral = KeyRing::ephemeral().unwrap().with_context("billing");
+    assert!(ephemeral.is_ephemeral() && ephemeral.weaknesses().is_empty());
+    // Weaknesses are of the keys, whatever the context.
+    let weak = ring(&b64(&[0; 32]), &[]).with_context("billing");
+    assert_eq!(weak.weaknesses().len(), 1);
+    assert!(!weak.weaknesses()[0].to_string().contains("billing"));
 }
