@@ -28,8 +28,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use base64::Engine;
+use base64::alphabet;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::{DecodePaddingMode, Engine, GeneralPurpose, GeneralPurposeConfig};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -57,6 +58,20 @@ const USE_RANDOM_BYTES: &str = "use 32 random bytes, base64-encoded";
 const SIGNED_CONTEXT: &[u8] = b"cookie-policy/signed/v1";
 const PRIVATE_CONTEXT: &[u8] = b"cookie-policy/private/v1";
 const NONCE_BYTES: usize = 12;
+
+/// base64url without padding, as protected values are written, read with
+/// one spelling for each byte string: no `=`, no `+` or `/` of the standard
+/// alphabet, and the unused low bits of the last character zero (a decoder
+/// that ignores them reads up to 16 spellings of the same bytes). The
+/// crate's `URL_SAFE_NO_PAD` is this; it is spelled out here so that the
+/// rule does not rest on a default.
+const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
 
 /// A key that cannot be used, or that [`KeyRing::weaknesses`] reports. The
 /// message names the key (`current`, `previous[1]`) and never contains key
@@ -406,7 +421,7 @@ impl KeyRing {
         match protection {
             Protection::Signed => {
                 let tag = self.current.tag(name, issued_at, value).finalize();
-                let tag = URL_SAFE_NO_PAD.encode(tag.into_bytes());
+                let tag = BASE64URL.encode(tag.into_bytes());
                 Ok(format!("{value}.{issued_at}.{tag}"))
             }
             Protection::Private => {
@@ -419,7 +434,7 @@ impl KeyRing {
                 };
                 let sealed = self.current.enc.encrypt((&nonce).into(), payload);
                 let sealed = sealed.map_err(|_| KeyError::new("current", "cannot encrypt"))?;
-                Ok(URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat()))
+                Ok(BASE64URL.encode([&nonce[..], &sealed].concat()))
             }
         }
     }
@@ -440,6 +455,10 @@ impl KeyRing {
         let keys = std::iter::once(&self.current).chain(&self.previous);
         let (value, issued_at, key_index) = match protection {
             Protection::Signed => {
+                // The value may hold dots; the issue time (digits) and the
+                // tag (base64url) cannot, so the last two dots split a
+                // signed value one way only, and the MAC covers the value
+                // whole.
                 let mut parts = protected.rsplitn(3, '.');
                 let (Some(tag), Some(issued), Some(value)) =
                     (parts.next(), parts.next(), parts.next())
@@ -454,7 +473,7 @@ impl KeyRing {
                 if issued != issued_at.to_string() {
                     return Err(malformed);
                 }
-                let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| malformed)?;
+                let tag = BASE64URL.decode(tag).map_err(|_| malformed)?;
                 let index = keys
                     .enumerate()
                     .find(|(_, k)| k.tag(name, issued_at, value).verify_slice(&tag).is_ok())
@@ -465,7 +484,7 @@ impl KeyRing {
             Protection::Private => {
                 const NOT_OURS: VerifyError =
                     VerifyError::Tampered("the value is not encrypted by this server");
-                let raw = URL_SAFE_NO_PAD.decode(protected).map_err(|_| NOT_OURS)?;
+                let raw = BASE64URL.decode(protected).map_err(|_| NOT_OURS)?;
                 let (nonce, sealed) = raw.split_at_checked(NONCE_BYTES).ok_or(NOT_OURS)?;
                 let nonce: &[u8; NONCE_BYTES] = nonce.try_into().map_err(|_| NOT_OURS)?;
                 let aad = [PRIVATE_CONTEXT, name.as_bytes()].concat();

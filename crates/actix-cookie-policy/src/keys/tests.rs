@@ -527,3 +527,90 @@ fn the_context_shows_in_debug_and_the_key_never_does() {
     assert_eq!(weak.weaknesses().len(), 1);
     assert!(!weak.weaknesses()[0].to_string().contains("billing"));
 }
+
+/// `base64url` with its last character's unused low bits set: the same
+/// bytes to a decoder that ignores them.
+fn with_trailing_bits(base64url: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (head, last) = base64url.split_at(base64url.len() - 1);
+    let at = ALPHABET.iter().position(|&c| c == last.as_bytes()[0]);
+    let respelled = head.to_owned() + &char::from(ALPHABET[at.unwrap() | 1]).to_string();
+    let lenient = GeneralPurpose::new(
+        &alphabet::URL_SAFE,
+        base64::engine::general_purpose::NO_PAD.with_decode_allow_trailing_bits(true),
+    );
+    assert_eq!(
+        lenient.decode(&respelled).unwrap(),
+        BASE64URL.decode(base64url).unwrap(),
+        "{respelled} is another spelling of {base64url}"
+    );
+    respelled
+}
+
+#[test]
+fn a_signed_value_verifies_only_as_written() {
+    let r = ring(K1, &[]);
+    let read = |wire: &str| r.unprotect(Protection::Signed, "sid", wire, at(AT), None);
+    let malformed = Err(VerifyError::Tampered("the signature is malformed"));
+    let no_match = Err(VerifyError::Tampered("the signature does not match"));
+    let (signed, tag) = SIGNED_UNDER_K1.rsplit_once('.').unwrap();
+    assert!(tag.contains('_'), "{tag}");
+    for (respelled, want) in [
+        // The tag: padded, standard alphabet, unused bits set, quoted.
+        (format!("{SIGNED_UNDER_K1}="), &malformed),
+        (format!("{signed}.{}", tag.replace('_', "/")), &malformed),
+        (format!("{signed}.{}", with_trailing_bits(tag)), &malformed),
+        (format!("\"{SIGNED_UNDER_K1}\""), &malformed),
+        (format!(" {SIGNED_UNDER_K1} "), &malformed),
+        // The issue time: past u64, empty, spaced.
+        (
+            format!("alice.in.wonderland.18446744073709551616.{tag}"),
+            &malformed,
+        ),
+        (format!("alice.in.wonderland..{tag}"), &malformed),
+        (format!("alice.in.wonderland. 1700000000.{tag}"), &malformed),
+        // The dots: one more, one fewer, or moved, and the MAC sees it.
+        (format!("alice.in.wonderland..1700000000.{tag}"), &no_match),
+        (format!("alice.inwonderland.1700000000.{tag}"), &no_match),
+        (format!("alice.in.wonderland1700000000.{tag}"), &malformed),
+        (format!("{SIGNED_UNDER_K1}."), &malformed),
+    ] {
+        assert_eq!(&read(&respelled), want, "{respelled}");
+    }
+    assert_eq!(
+        read(SIGNED_UNDER_K1).map(|v| v.value),
+        Ok("alice.in.wonderland".to_owned())
+    );
+}
+
+#[test]
+fn a_private_value_opens_only_as_written() {
+    let r = ring(K1, &[]);
+    let read = |wire: &str| r.unprotect(Protection::Private, "sid", wire, at(AT), None);
+    let not_ours = Err(VerifyError::Tampered(
+        "the value is not encrypted by this server",
+    ));
+    // A nonce of 0xff bytes writes `_` in base64url, `/` in standard base64.
+    let plain = [&AT.to_be_bytes()[..], b"alice"].concat();
+    let aad = [PRIVATE_CONTEXT, b"sid"].concat();
+    let nonce = [0xff; NONCE_BYTES];
+    let payload = Payload {
+        msg: &plain,
+        aad: &aad,
+    };
+    let sealed = r.current.enc.encrypt((&nonce).into(), payload).unwrap();
+    let wire = BASE64URL.encode([&nonce[..], &sealed].concat());
+    assert!(wire.starts_with("________________"), "{wire}");
+    assert_eq!(read(&wire).map(|v| v.value), Ok("alice".to_owned()));
+    for respelled in [
+        format!("{wire}="),
+        format!("{PRIVATE_UNDER_K1}=="),
+        wire.replace('_', "/"),
+        with_trailing_bits(&wire),
+        with_trailing_bits(PRIVATE_UNDER_K1),
+        format!("\"{PRIVATE_UNDER_K1}\""),
+        format!("{PRIVATE_UNDER_K1}."),
+    ] {
+        assert_eq!(read(&respelled), not_ours, "{respelled}");
+    }
+}
