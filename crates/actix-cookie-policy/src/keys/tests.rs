@@ -614,3 +614,42 @@ fn a_private_value_opens_only_as_written() {
         assert_eq!(read(&respelled), not_ours, "{respelled}");
     }
 }
+
+#[test]
+fn no_error_and_no_debug_output_holds_key_material() {
+    let zeros = b64(&[0; 32]);
+    let text = b64(b"correct horse battery staple, and then some more");
+    let few = b64(&[1, 2, 3, 4].repeat(8));
+    let short = "c2hvcnQ=";
+    let not_base64 = "s3cr3t!passw0rd!s3cr3t";
+    let keys = [K1, K2, &zeros, &text, &few, short, not_base64];
+    let mut outputs = Vec::new();
+    let refused: [(&str, Vec<&str>); 5] = [
+        (short, vec![]),
+        (not_base64, vec![]),
+        (K1, vec![short]),
+        (K1, vec![K2, K1]),
+        (&zeros, vec![&text, &few, &zeros]),
+    ];
+    for (current, previous) in refused {
+        let e = KeyRing::from_base64(current, &previous).unwrap_err();
+        outputs.push(format!("{e} {e:?}"));
+    }
+    let weak = ring(&zeros, &[&text, &few, K1, K2]).with_context("billing");
+    assert_eq!(weak.weaknesses().len(), 4);
+    for e in weak.weaknesses() {
+        outputs.push(format!("{e} {e:?}"));
+    }
+    outputs.push(format!("{weak:?}"));
+    for output in &outputs {
+        // No eight characters of any key's text, nor a word of a
+        // passphrase's.
+        for key in keys {
+            for window in key.as_bytes().windows(8) {
+                let window = std::str::from_utf8(window).unwrap();
+                assert!(!output.contains(window), "{window} in {output}");
+            }
+        }
+        assert!(!output.contains("horse"), "{output}");
+    }
+}
