@@ -105,8 +105,8 @@ impl KeyError {
         }
     }
 
-    /// Which key: `current`, `previous[<i>]`, or `random` for a key this
-    /// process made.
+    /// Which key: `current`, `previous[<i>]`, or `random` for the key of
+    /// [`KeyRing::ephemeral`].
     pub fn which(&self) -> &str {
         &self.which
     }
@@ -202,7 +202,8 @@ impl Key {
             };
             let mut key = [0u8; 32];
             // HKDF-SHA256 fails only for more than 8160 bytes.
-            (hkdf.expand_multi_info(info, &mut key)).expect("HKDF-SHA256 expands into 32 bytes");
+            let expanded = hkdf.expand_multi_info(info, &mut key);
+            expanded.expect("HKDF-SHA256 expands into 32 bytes");
             key
         };
         Self {
