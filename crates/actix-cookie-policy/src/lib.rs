@@ -85,7 +85,7 @@ pub use error::{
     ViolationKind,
 };
 pub use extract::Policy;
-pub use keys::{KeyError, KeyRing, Verified, VerifyError};
+pub use keys::{KeyError, KeyRing, MAX_CLOCK_SKEW_SECONDS, Verified, VerifyError};
 pub use middleware::CookiePolicyLayer;
 pub use policy::{CookiePolicy, CookiePolicyBuilder};
 pub use rules::{decode_value, encode_value};

@@ -1,5 +1,6 @@
 //! Protected cookies through the layer (R21, with R3 and R22): round trips,
-//! tampering at every byte, name swaps, stripped tags, expiry, rotation and
+//! tampering at every byte, other spellings, name swaps, stripped tags,
+//! expiry, issue times in the future, application contexts, rotation and
 //! re-issue, the size budget, and reads before the layer.
 
 mod common;
@@ -179,6 +180,46 @@ async fn a_change_at_every_byte_makes_the_cookie_absent() {
     }
 }
 
+/// `wire` with its last character's unused low bits set (both protected
+/// forms end in base64url whose last character has some): the same bytes to
+/// a lenient decoder.
+fn with_trailing_bits(wire: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (head, last) = wire.split_at(wire.len() - 1);
+    let at = ALPHABET.iter().position(|&c| c == last.as_bytes()[0]);
+    format!("{head}{}", char::from(ALPHABET[at.expect("base64url") | 1]))
+}
+
+#[actix_web::test]
+async fn another_spelling_of_a_protected_value_is_absent() {
+    for name in ["s", "p"] {
+        let (_, cookies, _, _) = send(
+            policy(ring(KEY, &[])),
+            &format!("/write?{name}=alice"),
+            None,
+        )
+        .await;
+        let wire = pair(&cookies[0]);
+        // Both a signed tag (32 bytes) and a private value of "alice"
+        // (41 bytes) leave unused bits in their last character.
+        let respelled = [
+            format!("{wire}="),
+            with_trailing_bits(&wire),
+            wire.replace('-', "+").replace('_', "/"),
+            format!("{name}=\"{}\"", &wire[name.len() + 1..]),
+        ];
+        for cookie in respelled.iter().filter(|c| **c != wire) {
+            let (_, _, _, body) = send(
+                policy(ring(KEY, &[])),
+                &format!("/read/{name}"),
+                Some(cookie),
+            )
+            .await;
+            assert_eq!(body, TAMPERED, "{cookie}");
+        }
+    }
+}
+
 #[actix_web::test]
 async fn a_value_swapped_from_another_cookie_or_stripped_is_absent() {
     let (_, cookies, _, _) = send(policy(ring(KEY, &[])), "/write?s2=admin", None).await;
@@ -238,6 +279,52 @@ async fn a_protected_session_cookie_still_ages_out_after_max_session_age() {
     )
     .await;
     assert_eq!(body, EXPIRED);
+}
+
+#[actix_web::test]
+async fn a_protected_cookie_issued_in_the_future_is_absent_beyond_the_clock_skew() {
+    let keys = ring(KEY, &[]);
+    for (name, protection) in [("s", Protection::Signed), ("p", Protection::Private)] {
+        // Another instance's clock a little ahead: read.
+        let ahead = keys
+            .protect(protection, name, "alice", now() + 30)
+            .expect("sealed");
+        // An hour ahead, or an issue time that would never expire: absent.
+        let hour = keys
+            .protect(protection, name, "alice", now() + 3600)
+            .expect("sealed");
+        let forever = keys
+            .protect(protection, name, "alice", u64::MAX)
+            .expect("sealed");
+        for (value, want) in [(ahead, ALICE), (hour, TAMPERED), (forever, TAMPERED)] {
+            let (_, _, _, body) = send(
+                policy(ring(KEY, &[])),
+                &format!("/read/{name}"),
+                Some(&format!("{name}={value}")),
+            )
+            .await;
+            assert_eq!(body, want, "{name}={value}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn two_applications_sharing_a_key_read_only_their_own_cookies_given_contexts() {
+    let shop = || policy(ring(KEY, &[]).with_context("shop"));
+    let billing = || policy(ring(KEY, &[]).with_context("billing"));
+    for name in ["s", "p"] {
+        let (_, cookies, _, _) = send(shop(), &format!("/write?{name}=alice"), None).await;
+        let wire = pair(&cookies[0]);
+        let read = format!("/read/{name}");
+        let (_, _, _, body) = send(shop(), &read, Some(&wire)).await;
+        assert_eq!(body, ALICE, "{name}");
+        // Same key, same cookie name, another application: not its cookie.
+        let (_, _, _, body) = send(billing(), &read, Some(&wire)).await;
+        assert_eq!(body, TAMPERED, "{name}");
+        // Nor for an application without a context.
+        let (_, _, _, body) = send(policy(ring(KEY, &[])), &read, Some(&wire)).await;
+        assert_eq!(body, TAMPERED, "{name}");
+    }
 }
 
 /// The `Max-Age` of a `Set-Cookie` header.
