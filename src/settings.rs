@@ -715,6 +715,7 @@ mod tests {
     }
 
     const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const OTHER_KEY: &str = "8PHy8/T19vf4+fr7/P3+/+Dh4uPk5ebn6Onq6+zt7u8=";
 
     #[test]
     fn production_refuses_protected_cookies_without_a_key_in_one_line() {
@@ -767,7 +768,7 @@ mod tests {
         Jail::expect_with(|jail| {
             files(
                 jail,
-                &format!("[keys]\ncurrent = \"{KEY}\"\nprevious = [\"{KEY}\"]"),
+                &format!("[keys]\ncurrent = \"{KEY}\"\nprevious = [\"{OTHER_KEY}\"]"),
                 "",
             );
             let s = load(jail, Profile::Development).unwrap();
@@ -777,6 +778,7 @@ mod tests {
                 r#"{"current":"<redacted>","previous":["<redacted>"]}"#
             );
             assert!(!format!("{s:?}").contains(KEY));
+            assert!(!format!("{s:?}").contains(OTHER_KEY));
             Ok(())
         });
     }
