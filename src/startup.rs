@@ -17,9 +17,23 @@ use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
 /// How long a stopping server waits for requests in flight, in seconds.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 
-/// The request log line (actix-web `Logger` format): client, request line,
-/// status, bytes, time. The benchmark baseline logs with the same one.
-pub const ACCESS_LOG: &str = r#"%a "%r" %s %b %Dms"#;
+/// The request logger, which the benchmark baseline shares: client, request
+/// line, status, bytes, time. The request line names the route, not the URL
+/// asked for: a query string or a path segment can carry a cookie's plain
+/// value (`/cookies/set?session=...`, `/cookies/set/{name}/{value}`), which
+/// must not land in the log.
+pub fn access_log() -> Logger {
+    Logger::new(r#"%a "%{request}xi" %s %b %Dms"#)
+        .custom_request_replace("request", |req| request_line(req.request()))
+}
+
+/// `GET /cookies/set/{name}/{value} HTTP/1.1`: the method, the route's
+/// pattern (or, for a path no route matches, the path without its query)
+/// and the version.
+pub fn request_line(req: &actix_web::HttpRequest) -> String {
+    let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    format!("{} {route} {:?}", req.method(), req.version())
+}
 
 /// The application: every route (the playground's when `playground` enables
 /// it), behind the cookie policy layer and the request logger. Production
@@ -41,7 +55,7 @@ pub fn app(
     // the first to read them, as it must be.
     App::new()
         .wrap(CookiePolicyLayer::from(policy))
-        .wrap(Logger::new(ACCESS_LOG))
+        .wrap(access_log())
         // Outermost, so that every answer, the layer's own included, has them.
         .wrap(security_headers())
         .configure(|cfg| routes::configure(cfg, playground))

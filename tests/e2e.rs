@@ -200,6 +200,41 @@ fn login_profile_logout_with_a_cookie_jar_then_graceful_sigterm() {
     );
 }
 
+/// The access log names the route, never a query or path segment that
+/// carries a cookie's plain value.
+#[test]
+fn the_access_log_holds_no_cookie_values() {
+    let mut server = Server::start("development", &[]);
+    let agent = agent();
+    for path in [
+        "/cookies/set?session=hunter2",
+        "/cookies/set/session/hunter2",
+        "/nowhere?session=hunter2",
+    ] {
+        let (status, _, _) = get(&agent, &server.url(path));
+        assert!(status == 200 || status == 404, "{path}: {status}");
+    }
+    let status = server.terminate(Duration::from_secs(10));
+    assert!(status.success(), "exit status {status:?}");
+    let lines: Vec<String> = server.log.try_iter().collect();
+    let requests: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains("actix_web::middleware::logger"))
+        .filter_map(|l| l.split('"').nth(1))
+        .collect();
+    assert_eq!(
+        requests,
+        [
+            "GET /cookies/set HTTP/1.1",
+            "GET /cookies HTTP/1.1",
+            "GET /cookies/set/{name}/{value} HTTP/1.1",
+            "GET /cookies HTTP/1.1",
+            "GET /nowhere HTTP/1.1",
+        ]
+    );
+    assert!(!lines.iter().any(|l| l.contains("hunter2")), "{lines:#?}");
+}
+
 #[test]
 fn ctrl_c_stops_gracefully_like_sigterm() {
     let mut server = Server::start("development", &[]);
