@@ -21,7 +21,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
-use actix_cookie_policy::{CookiePolicy, CookiePolicyConfig, KeyRing};
+use actix_cookie_policy::{CookiePolicy, CookiePolicyConfig, KeyError, KeyRing};
 
 /// The environment variable that selects the profile.
 pub const PROFILE_VAR: &str = "APP_ENV";
@@ -143,8 +143,31 @@ pub struct KeySettings {
     pub current: Option<String>,
     /// Keys that only verify, newest first, so cookies issued before a
     /// rotation still read (and are re-issued with `current`). Environment:
-    /// `APP_KEYS__PREVIOUS='["<key>", ...]'`.
+    /// `APP_KEYS__PREVIOUS='["<key>", ...]'`, or one key as is.
+    #[serde(deserialize_with = "one_or_many")]
     pub previous: Vec<String>,
+    /// The application's name in the key derivation, so that another app
+    /// given the same keys cannot read or forge this one's cookies (see
+    /// `KeyRing::with_context`). Not secret. Changing it invalidates every
+    /// protected cookie. Default: empty. Environment: `APP_KEYS__CONTEXT`.
+    pub context: String,
+}
+
+/// One string as a list of one: `APP_KEYS__PREVIOUS=<key>` is the natural
+/// way to give one previous key.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    // The error names the expected shape, never the value (it may be a key).
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(key)) => Ok(vec![key]),
+        Ok(OneOrMany::Many(keys)) => Ok(keys),
+        Err(_) => Err(serde::de::Error::custom("expected a key or a list of keys")),
+    }
 }
 
 impl fmt::Debug for KeySettings {
@@ -152,6 +175,7 @@ impl fmt::Debug for KeySettings {
         f.debug_struct("KeySettings")
             .field("current", &self.current.as_ref().map(|_| "<redacted>"))
             .field("previous", &self.previous.len())
+            .field("context", &self.context)
             .finish()
     }
 }
@@ -160,9 +184,10 @@ impl Serialize for KeySettings {
     /// Says which keys are set, never what they are.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = serializer.serialize_struct("KeySettings", 2)?;
+        let mut st = serializer.serialize_struct("KeySettings", 3)?;
         st.serialize_field("current", &self.current.as_ref().map(|_| "<redacted>"))?;
         st.serialize_field("previous", &vec!["<redacted>"; self.previous.len()])?;
+        st.serialize_field("context", &self.context)?;
         st.end()
     }
 }
@@ -271,6 +296,26 @@ impl Settings {
         ))
     }
 
+    /// The warnings the server logs at start-up about its keys: in the
+    /// development profile, keys that are obviously not random (production
+    /// refuses them).
+    pub fn key_warnings(&self) -> Vec<String> {
+        let weak = self
+            .cookies
+            .keys()
+            .map(KeyRing::weaknesses)
+            .unwrap_or_default();
+        weak.iter()
+            .map(|e| {
+                format!(
+                    "keys.{}: {}; the production profile refuses such a key",
+                    e.which(),
+                    e.problem()
+                )
+            })
+            .collect()
+    }
+
     /// The layers, in order, for `dir` and `profile`.
     pub fn figment(dir: &Path, profile: Profile) -> Result<Figment, SettingsError> {
         Ok(Self::file_figment(dir, profile)?.merge(
@@ -370,21 +415,35 @@ fn key_ring(
             .map_err(|e| SettingsError::Invalid(vec![format!("  keys: {e}")]));
     };
     let previous: Vec<&str> = keys.previous.iter().map(String::as_str).collect();
-    KeyRing::from_base64(current, &previous)
-        .map(Some)
-        .map_err(|e| {
-            let key = if e.which() == "current" {
-                "keys.current"
-            } else {
-                "keys.previous"
-            };
-            SettingsError::Invalid(vec![format!(
-                "  keys.{}: {}; generate one with `cookie-policy keygen` ({})",
-                e.which(),
-                e.problem(),
-                origin(figment, key)
-            )])
-        })
+    let ring = KeyRing::from_base64(current, &previous)
+        .map_err(|e| SettingsError::Invalid(vec![key_problem(&e, figment)]))?
+        .with_context(&keys.context);
+    if profile == Profile::Production && !ring.weaknesses().is_empty() {
+        let lines = ring.weaknesses().iter().map(|e| key_problem(e, figment));
+        return Err(SettingsError::Invalid(lines.collect()));
+    }
+    Ok(Some(ring))
+}
+
+/// One line on a key: which, what is wrong, what to do, where it came from;
+/// never the key itself.
+fn key_problem(e: &KeyError, figment: &Figment) -> String {
+    let key = if e.which() == "current" {
+        "keys.current"
+    } else {
+        "keys.previous"
+    };
+    let advice = if e.wants_a_new_key() {
+        "; generate one with `cookie-policy keygen`"
+    } else {
+        ""
+    };
+    format!(
+        "  keys.{}: {}{advice} ({})",
+        e.which(),
+        e.problem(),
+        origin(figment, key)
+    )
 }
 
 /// Where the value of `key` came from: "in <file>" or "from <VARIABLE>".
@@ -428,6 +487,9 @@ fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
             let key = e.path.join(".");
             if key.is_empty() {
                 // A file that does not parse: no key, but the file is known.
+                // The parser quotes the line, which may hold a key: only its
+                // number is kept.
+                let what = without_quoted_lines(&what);
                 let file = e
                     .metadata
                     .as_ref()
@@ -438,9 +500,32 @@ fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
                     None => format!("  {what}"),
                 };
             }
+            let what = match &e.kind {
+                // Any value under [keys] may be a key: never shown.
+                Kind::InvalidType(_, expected) | Kind::InvalidValue(_, expected)
+                    if key == "keys" || key.starts_with("keys.") =>
+                {
+                    format!("expected {expected} (the value is not shown: it may be a key)")
+                }
+                _ => what,
+            };
             format!("  {key}: {what} ({})", origin(figment, &key))
         })
         .collect()
+}
+
+/// A parser's message without the lines it quotes from the file
+/// (`12 | current = "...`, and the caret under it), joined into one line.
+fn without_quoted_lines(message: &str) -> String {
+    let quoted = |line: &str| {
+        let (gutter, _) = line.split_once('|').unwrap_or((line, ""));
+        line.contains('|') && gutter.trim().chars().all(|c| c.is_ascii_digit())
+    };
+    let kept: Vec<&str> = message
+        .lines()
+        .filter(|l| !quoted(l) && !l.trim().is_empty())
+        .collect();
+    kept.join("; ")
 }
 
 /// `"a", "b", "c"`: the names serde expects, each once whatever its case
@@ -764,6 +849,91 @@ mod tests {
     }
 
     #[test]
+    fn one_previous_key_may_be_given_as_a_plain_string() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_KEYS__CURRENT", OTHER_KEY);
+            jail.set_env("APP_KEYS__PREVIOUS", KEY);
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(s.keys.previous, [KEY]);
+            // A value of the wrong shape is refused without being shown.
+            jail.set_env("APP_KEYS__PREVIOUS", format!("{{a = \"{KEY}\"}}"));
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  keys.previous: expected a key or a list of keys (from APP_KEYS__PREVIOUS)"
+            );
+            jail.set_env("APP_KEYS__CURRENT", format!("[\"{KEY}\"]"));
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(!e.contains(KEY), "{e}");
+            assert!(
+                e.contains("  keys.current: expected a string (the value is not shown: it may be a key) (from APP_KEYS__CURRENT)"),
+                "{e}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_syntax_error_on_a_key_line_does_not_show_the_line() {
+        Jail::expect_with(|jail| {
+            files(jail, &format!("[keys]\ncurrent = \"{KEY}\n"), "");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            let file = jail.directory().join("config/default.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  {}: TOML parse error at line 2, column 56; invalid basic string",
+                    file.display()
+                )
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn keys_that_are_not_random_are_refused_in_production_and_warned_of_in_development() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            let zeros = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+            jail.set_env("APP_KEYS__CURRENT", zeros);
+            let e = load(jail, Profile::Production).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  keys.current: is one byte repeated, not random; use 32 random bytes, base64-encoded; generate one with `cookie-policy keygen` (from APP_KEYS__CURRENT)"
+            );
+            let dev = load(jail, Profile::Development).unwrap();
+            assert_eq!(
+                dev.key_warnings(),
+                [
+                    "keys.current: is one byte repeated, not random; use 32 random bytes, base64-encoded; the production profile refuses such a key"
+                ]
+            );
+            // A key listed twice: a new key is not the remedy.
+            jail.set_env("APP_KEYS__CURRENT", KEY);
+            jail.set_env("APP_KEYS__PREVIOUS", KEY);
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  keys.previous[0]: is the same key as current; list each key once (from APP_KEYS__PREVIOUS)"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_application_context_goes_into_the_key_ring() {
+        Jail::expect_with(|jail| {
+            files(jail, "[keys]\ncontext = \"shop\"", "");
+            jail.set_env("APP_KEYS__CURRENT", KEY);
+            let s = load(jail, Profile::Production).unwrap();
+            assert_eq!(s.cookies.keys().map(KeyRing::context), Some("shop"));
+            assert_eq!(s.keys.context, "shop");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn keys_are_never_printed() {
         Jail::expect_with(|jail| {
             files(
@@ -775,7 +945,7 @@ mod tests {
             let json = serde_json::to_string(&s.keys).unwrap();
             assert_eq!(
                 json,
-                r#"{"current":"<redacted>","previous":["<redacted>"]}"#
+                r#"{"current":"<redacted>","previous":["<redacted>"],"context":""}"#
             );
             assert!(!format!("{s:?}").contains(KEY));
             assert!(!format!("{s:?}").contains(OTHER_KEY));

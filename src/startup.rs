@@ -80,6 +80,9 @@ impl Application {
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let policy = Arc::new(settings.cookies.clone());
         let playground = settings.playground;
+        for warning in settings.key_warnings() {
+            log::warn!("{warning}");
+        }
         if let Some(warning) = settings.playground_warning() {
             log::warn!("{warning}");
         }

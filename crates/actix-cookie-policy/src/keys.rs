@@ -115,6 +115,11 @@ impl KeyError {
     pub fn problem(&self) -> &str {
         &self.problem
     }
+
+    /// Whether a new key is the remedy: not for a key listed twice.
+    pub fn wants_a_new_key(&self) -> bool {
+        !self.advice.is_empty()
+    }
 }
 
 /// The name of the `i`th key of a ring, the current one first, as errors
