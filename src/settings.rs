@@ -14,7 +14,7 @@
 //! how to report their errors.
 
 use std::fmt;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -79,7 +79,28 @@ pub struct ServerSettings {
     pub port: u16,
     /// Worker threads, 1 to 512; absent means one per CPU core.
     pub workers: Option<NonZeroUsize>,
+    /// Seconds an idle connection is kept open for its next request; 0
+    /// closes every connection after its response. Default: `5`.
+    pub keep_alive: u64,
+    /// Seconds a client has to send a request head: on a new connection from
+    /// its opening, and on a kept-alive one together with `keep_alive` from
+    /// the end of the previous response. 1 to 3600. Default: `5`.
+    pub client_request_timeout: u64,
+    /// Seconds a closing connection waits for the client to take the rest of
+    /// the response and close its end. 1 to 3600. Default: `1`.
+    pub client_disconnect_timeout: u64,
+    /// Open connections per worker; past it the worker accepts no more until
+    /// one closes. Default: `25000`.
+    pub max_connections: NonZeroUsize,
+    /// Connections the system queues before the server accepts them, 1 to
+    /// 65535 (the system may lower it: `net.core.somaxconn`). Default: `1024`.
+    pub backlog: NonZeroU32,
 }
+
+/// The longest timeout of `[server]`, in seconds: an hour.
+pub const MAX_TIMEOUT_SECS: u64 = 3600;
+/// The longest listen queue `server.backlog` asks for.
+pub const MAX_BACKLOG: u32 = 65535;
 
 impl Default for ServerSettings {
     fn default() -> Self {
@@ -87,6 +108,11 @@ impl Default for ServerSettings {
             host: "127.0.0.1".to_owned(),
             port: 8080,
             workers: None,
+            keep_alive: 5,
+            client_request_timeout: 5,
+            client_disconnect_timeout: 1,
+            max_connections: const { NonZeroUsize::new(25_000).unwrap() },
+            backlog: const { NonZeroU32::new(1024).unwrap() },
         }
     }
 }
@@ -254,8 +280,9 @@ impl Settings {
     }
 }
 
-/// The profile's rules: a worker count the server can run, and in
-/// production generic error bodies and `Secure` cookies (unless opted out).
+/// The profile's rules: a worker count the server can run, `[server]`
+/// timeouts and queue within range, and in production generic error bodies
+/// and `Secure` cookies (unless opted out).
 fn check_profile_rules(
     profile: Profile,
     layers: &Layers,
@@ -268,6 +295,42 @@ fn check_profile_rules(
             "  server.workers: {workers} is more than the {MAX_WORKERS} workers the server can run ({})",
             origin(figment, "server.workers")
         )]));
+    }
+    let server = &layers.server;
+    let mut out_of_range = Vec::new();
+    if server.keep_alive > MAX_TIMEOUT_SECS {
+        out_of_range.push(("server.keep_alive", server.keep_alive, 0, MAX_TIMEOUT_SECS));
+    }
+    for (key, secs) in [
+        (
+            "server.client_request_timeout",
+            server.client_request_timeout,
+        ),
+        (
+            "server.client_disconnect_timeout",
+            server.client_disconnect_timeout,
+        ),
+    ] {
+        if !(1..=MAX_TIMEOUT_SECS).contains(&secs) {
+            out_of_range.push((key, secs, 1, MAX_TIMEOUT_SECS));
+        }
+    }
+    let backlog = u64::from(server.backlog.get());
+    if backlog > u64::from(MAX_BACKLOG) {
+        out_of_range.push(("server.backlog", backlog, 1, u64::from(MAX_BACKLOG)));
+    }
+    if !out_of_range.is_empty() {
+        return Err(SettingsError::Invalid(
+            out_of_range
+                .into_iter()
+                .map(|(key, value, min, max)| {
+                    format!(
+                        "  {key}: {value} is outside {min} to {max} ({})",
+                        origin(figment, key)
+                    )
+                })
+                .collect(),
+        ));
     }
     let cookies = &layers.cookies;
     if profile != Profile::Production {
@@ -521,7 +584,7 @@ mod tests {
             files(jail, "[server]\nprot = 1", "");
             let e = load(jail, Profile::Development).unwrap_err().to_string();
             assert!(
-                e.starts_with("invalid configuration:\n  server.prot: unknown key \"prot\"; expected one of \"host\", \"port\", \"workers\" (in "),
+                e.starts_with("invalid configuration:\n  server.prot: unknown key \"prot\"; expected one of \"host\", \"port\", \"workers\", \"keep_alive\", \"client_request_timeout\", \"client_disconnect_timeout\", \"max_connections\", \"backlog\" (in "),
                 "{e}"
             );
             assert!(e.ends_with("config/default.toml)"), "{e}");
@@ -584,6 +647,44 @@ mod tests {
             assert!(e.starts_with("invalid configuration:\n  server.workers: 513 is more than the 512 workers the server can run (in "), "{e}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn server_timeouts_and_queue_out_of_range_are_refused_naming_each() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                "[server]\nkeep_alive = 3601\nclient_request_timeout = 0",
+                "",
+            );
+            jail.set_env("APP_SERVER__CLIENT_DISCONNECT_TIMEOUT", "100000");
+            jail.set_env("APP_SERVER__BACKLOG", "70000");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            let dir = jail.directory().join("config/default.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  server.keep_alive: 3601 is outside 0 to 3600 (in {0})\n  server.client_request_timeout: 0 is outside 1 to 3600 (in {0})\n  server.client_disconnect_timeout: 100000 is outside 1 to 3600 (from APP_SERVER__CLIENT_DISCONNECT_TIMEOUT)\n  server.backlog: 70000 is outside 1 to 65535 (from APP_SERVER__BACKLOG)",
+                    dir.display()
+                )
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn server_limits_default_to_the_documented_values() {
+        let s = ServerSettings::default();
+        assert_eq!(
+            (
+                s.keep_alive,
+                s.client_request_timeout,
+                s.client_disconnect_timeout,
+                s.max_connections.get(),
+                s.backlog.get()
+            ),
+            (5, 5, 1, 25_000, 1024)
+        );
     }
 
     #[test]

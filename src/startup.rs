@@ -4,9 +4,11 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::KeepAlive;
 use actix_web::middleware::Logger;
 use actix_web::{App, Error, HttpServer, web};
 
@@ -57,9 +59,19 @@ impl Application {
         let policy = Arc::new(settings.cookies.clone());
         // actix-server stops at once on SIGINT; `run_until_stopped` handles
         // the signals itself, so that Ctrl-C is as graceful as SIGTERM.
+        let limits = &settings.server;
+        let keep_alive = match limits.keep_alive {
+            0 => KeepAlive::Disabled,
+            secs => KeepAlive::Timeout(Duration::from_secs(secs)),
+        };
         let mut server = HttpServer::new(move || app(policy.clone()))
             .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-            .disable_signals();
+            .disable_signals()
+            .keep_alive(keep_alive)
+            .client_request_timeout(Duration::from_secs(limits.client_request_timeout))
+            .client_disconnect_timeout(Duration::from_secs(limits.client_disconnect_timeout))
+            .max_connections(limits.max_connections.get())
+            .backlog(limits.backlog.get());
         if let Some(workers) = settings.server.workers {
             server = server.workers(workers.get());
         }
