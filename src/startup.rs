@@ -1,16 +1,25 @@
 //! The one app factory, used by the server and by the tests, and the server
 //! around it.
 
+mod head_deadline;
+
+use std::future::ready;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_http::{HttpService, KeepAlive, error::DispatchError};
+use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, map_config};
 use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::KeepAlive;
+use actix_web::dev::{
+    AppConfig, Extensions, Server, ServiceFactory, ServiceRequest, ServiceResponse, fn_service,
+};
 use actix_web::middleware::Logger;
-use actix_web::{App, Error, HttpServer, web};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, Error, web};
+
+use head_deadline::DeadlineIo;
 
 use crate::routes;
 use crate::settings::{ServerSettings, Settings};
@@ -55,29 +64,18 @@ pub struct Application {
 impl Application {
     /// Binds the server as `settings` say. Port 0 binds an ephemeral port;
     /// [`Application::addrs`] tells which.
+    ///
+    /// This is what actix-web's `HttpServer` assembles, from actix-server
+    /// and actix-http, with one addition `HttpServer` leaves no room for:
+    /// each connection's stream carries a deadline for its next request head,
+    /// so that a later request's head on a kept-alive connection is bounded
+    /// in time as the first one's is.
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let policy = Arc::new(settings.cookies.clone());
-        // actix-server stops at once on SIGINT; `run_until_stopped` handles
-        // the signals itself, so that Ctrl-C is as graceful as SIGTERM.
-        let limits = &settings.server;
-        let keep_alive = match limits.keep_alive {
-            0 => KeepAlive::Disabled,
-            secs => KeepAlive::Timeout(Duration::from_secs(secs)),
-        };
-        let mut server = HttpServer::new(move || app(policy.clone()))
-            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-            .disable_signals()
-            .keep_alive(keep_alive)
-            .client_request_timeout(Duration::from_secs(limits.client_request_timeout))
-            .client_disconnect_timeout(Duration::from_secs(limits.client_disconnect_timeout))
-            .max_connections(limits.max_connections.get())
-            .backlog(limits.backlog.get());
-        if let Some(workers) = settings.server.workers {
-            server = server.workers(workers.get());
-        }
+        let limits = Limits::from(&settings.server);
         let host = settings.server.host.as_str();
         let port = settings.server.port;
-        let server = server.bind((host, port)).map_err(|e| {
+        let listeners = listeners(host, port, limits.backlog).map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!(
@@ -85,9 +83,29 @@ impl Application {
                 ),
             )
         })?;
-        let addrs = server.addrs();
+        // actix-server stops at once on SIGINT; `run_until_stopped` handles
+        // the signals itself, so that Ctrl-C is as graceful as SIGTERM.
+        let mut builder = actix_server::Server::build()
+            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+            .disable_signals()
+            .backlog(limits.backlog)
+            .max_concurrent_connections(limits.max_connections);
+        if let Some(workers) = settings.server.workers {
+            builder = builder.workers(workers.get());
+        }
+        let mut addrs = Vec::with_capacity(listeners.len());
+        for listener in listeners {
+            let addr = listener.local_addr()?;
+            addrs.push(addr);
+            // Tells kept-alive connections to close when the server stops.
+            let stopping = builder.graceful_shutdown_signal();
+            let policy = Arc::clone(&policy);
+            builder = builder.listen(format!("cookie-policy-{addr}"), listener, move || {
+                http_service(app(Arc::clone(&policy)), limits, addr, stopping.clone())
+            })?;
+        }
         Ok(Self {
-            server: server.run(),
+            server: builder.run(),
             addrs,
         })
     }
@@ -129,6 +147,120 @@ impl Application {
             });
         }
         self.server.await
+    }
+}
+
+/// The `[server]` timeouts and limits, as actix takes them.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    keep_alive: KeepAlive,
+    client_request_timeout: Duration,
+    client_disconnect_timeout: Duration,
+    /// A later request's head is due this long after the previous response.
+    later_head: Duration,
+    max_connections: usize,
+    backlog: u32,
+}
+
+impl From<&ServerSettings> for Limits {
+    fn from(server: &ServerSettings) -> Self {
+        Self {
+            keep_alive: match server.keep_alive {
+                0 => KeepAlive::Disabled,
+                secs => KeepAlive::Timeout(Duration::from_secs(secs)),
+            },
+            client_request_timeout: Duration::from_secs(server.client_request_timeout),
+            client_disconnect_timeout: Duration::from_secs(server.client_disconnect_timeout),
+            later_head: Duration::from_secs(
+                server
+                    .keep_alive
+                    .saturating_add(server.client_request_timeout),
+            ),
+            max_connections: server.max_connections.get(),
+            backlog: server.backlog.get(),
+        }
+    }
+}
+
+/// HTTP/1 over one listener's connections, each stream under its
+/// [`HeadDeadline`](head_deadline::HeadDeadline): one worker's instance.
+fn http_service<T, B>(
+    app: App<T>,
+    limits: Limits,
+    addr: SocketAddr,
+    stopping: actix_server::GracefulShutdownSignal,
+) -> impl ServiceFactory<TcpStream, Config = (), Response = (), Error = DispatchError, InitError = ()>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    // What `HttpServer` gives the app: its host name (the fallback of
+    // `ConnectionInfo::host` for a request without a Host header) is the
+    // address bound; plain HTTP.
+    let host = addr.to_string();
+    let app = map_config(app.into_factory(), move |()| {
+        AppConfig::__priv_test_new(false, host.clone(), addr)
+    });
+    let http = HttpService::build()
+        .keep_alive(limits.keep_alive)
+        .client_request_timeout(limits.client_request_timeout)
+        .client_disconnect_timeout(limits.client_disconnect_timeout)
+        .local_addr(addr)
+        .graceful_shutdown_signal(move || {
+            let stopping = stopping.clone();
+            async move { stopping.notified().await }
+        })
+        .on_connect_ext(|io: &DeadlineIo<TcpStream>, data: &mut Extensions| {
+            data.insert(io.deadline());
+        })
+        .h1(head_deadline::track(app));
+    let later_head = limits.later_head;
+    fn_service(move |io: TcpStream| {
+        let peer = io.peer_addr().ok();
+        ready(Ok::<_, DispatchError>((
+            DeadlineIo::new(io, later_head, peer),
+            peer,
+        )))
+    })
+    .and_then(http)
+}
+
+/// Listening sockets for every address `host` resolves to, as `HttpServer`
+/// makes them: an error only when none could be bound.
+fn listeners(host: &str, port: u16, backlog: u32) -> io::Result<Vec<std::net::TcpListener>> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::net::ToSocketAddrs;
+
+    let listen = |addr: SocketAddr| -> io::Result<std::net::TcpListener> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        // A restarted server can bind while old connections linger.
+        #[cfg(not(windows))]
+        socket.set_reuse_address(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+        Ok(socket.into())
+    };
+    let mut bound = Vec::new();
+    let mut refused = None;
+    for addr in (host, port).to_socket_addrs()? {
+        match listen(addr) {
+            Ok(listener) => bound.push(listener),
+            Err(e) => refused = Some(e),
+        }
+    }
+    match refused {
+        Some(e) if bound.is_empty() => Err(e),
+        None if bound.is_empty() => Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the host resolves to no address",
+        )),
+        _ => Ok(bound),
     }
 }
 

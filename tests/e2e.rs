@@ -428,3 +428,113 @@ fn healthcheck_reports_a_running_server_and_a_missing_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("unhealthy: "));
 }
+
+/// How a connection answered a request written one byte at a time.
+#[derive(Debug, PartialEq)]
+enum Trickled {
+    /// The server closed the connection after this long.
+    Closed(Duration),
+    /// The server answered (the text read) after this long.
+    Answered(String, Duration),
+}
+
+/// Writes `request` one byte every `gap` on `stream`, watching between bytes
+/// for the server's answer or its closing the connection.
+fn trickle(stream: &mut std::net::TcpStream, request: &[u8], gap: Duration) -> Trickled {
+    use std::io::{ErrorKind, Read, Write};
+    let started = Instant::now();
+    stream.set_read_timeout(Some(gap)).expect("timeout");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    let mut bytes = request.iter();
+    loop {
+        if let Some(byte) = bytes.next()
+            && stream.write_all(&[*byte]).is_err()
+        {
+            return Trickled::Closed(started.elapsed());
+        }
+        match stream.read(&mut buf) {
+            Ok(0) if answer.is_empty() => return Trickled::Closed(started.elapsed()),
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if !answer.is_empty() {
+                    break;
+                }
+            }
+            Err(_) => return Trickled::Closed(started.elapsed()),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "neither answered nor closed within 30 s"
+        );
+    }
+    Trickled::Answered(
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+/// Sends `GET /healthz` whole on `stream` and reads its response.
+fn healthz_on(stream: &mut std::net::TcpStream, host: &str) -> String {
+    use std::io::{Read, Write};
+    write!(stream, "GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n").expect("writes");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut response = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !response.ends_with(br#"{"status":"ok"}"#) {
+        let n = stream.read(&mut buf).expect("a response");
+        assert_ne!(n, 0, "closed before the whole response");
+        response.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[test]
+fn a_request_head_trickled_on_a_kept_alive_connection_is_cut_off() {
+    // A bound of 1 + 1 s for a later request's head, 1 s for a first one.
+    let server = Server::start(
+        "development",
+        &[
+            ("APP_SERVER__KEEP_ALIVE", "1"),
+            ("APP_SERVER__CLIENT_REQUEST_TIMEOUT", "1"),
+        ],
+    );
+    let host = server.base.trim_start_matches("http://").to_owned();
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    let gap = Duration::from_millis(200);
+
+    // Kept alive: a second whole request on the connection is served.
+    let mut stream = std::net::TcpStream::connect(&host).expect("connects");
+    assert!(healthz_on(&mut stream, &host).starts_with("HTTP/1.1 200 OK\r\n"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(healthz_on(&mut stream, &host).starts_with("HTTP/1.1 200 OK\r\n"));
+
+    // Trickled, the next one (about 9 s at this pace) is cut off at the
+    // bound, unanswered.
+    match trickle(&mut stream, request.as_bytes(), gap) {
+        Trickled::Closed(after) => assert!(
+            after >= Duration::from_millis(1500) && after < Duration::from_secs(4),
+            "closed after {after:?}, expected about 2 s"
+        ),
+        answered => panic!("the trickled request was served: {answered:?}"),
+    }
+
+    // A first request trickled gets 408 at client_request_timeout.
+    let mut stream = std::net::TcpStream::connect(&host).expect("connects");
+    match trickle(&mut stream, request.as_bytes(), gap) {
+        Trickled::Answered(text, after) => {
+            assert!(
+                text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+                "{text}"
+            );
+            assert!(
+                after >= Duration::from_millis(800) && after < Duration::from_secs(3),
+                "answered after {after:?}, expected about 1 s"
+            );
+        }
+        closed => panic!("expected 408, got {closed:?}"),
+    }
+}
