@@ -151,9 +151,43 @@ pub struct KeySettings {
     /// `APP_KEYS__CURRENT`.
     pub current: Option<String>,
     /// Keys that only verify, newest first, so cookies issued before a
-    /// rotation still read (and are re-issued with `current`). Environment:
+    /// rotation still read (and are re-issued with `current`). A list, or one
+    /// key alone. Environment: `APP_KEYS__PREVIOUS=<key>` or
     /// `APP_KEYS__PREVIOUS='["<key>", ...]'`.
+    #[serde(deserialize_with = "one_key_or_a_list")]
     pub previous: Vec<String>,
+}
+
+/// `keys.previous` as a list of keys, or one key alone: mid-rotation,
+/// `APP_KEYS__PREVIOUS=<key>` is the natural way to write the one retired key.
+fn one_key_or_a_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    use serde::de::{Error, SeqAccess, Visitor};
+
+    struct Keys;
+
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a key or a list of keys")
+        }
+
+        fn visit_str<E: Error>(self, key: &str) -> Result<Self::Value, E> {
+            Ok(vec![key.to_owned()])
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut keys = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+            while let Some(key) = seq.next_element::<String>()? {
+                keys.push(key);
+            }
+            Ok(keys)
+        }
+    }
+
+    deserializer.deserialize_any(Keys)
 }
 
 impl fmt::Debug for KeySettings {
@@ -411,6 +445,13 @@ fn key_ring(
 
 /// Where the value of `key` came from: "in <file>" or "from <VARIABLE>".
 fn origin(figment: &Figment, key: &str) -> String {
+    // A list's element (`keys.previous.1`) comes from where its list came from.
+    let mut key = key;
+    while let Some((list, index)) = key.rsplit_once('.')
+        && index.bytes().all(|b| b.is_ascii_digit())
+    {
+        key = list;
+    }
     let Some(md) = figment.find_metadata(key) else {
         return "(default)".to_owned();
     };
@@ -456,13 +497,81 @@ fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
                     .and_then(|m| m.source.as_ref())
                     .and_then(|s| s.file_path());
                 return match file {
-                    Some(path) => format!("  {}: {what}", path.display()),
-                    None => format!("  {what}"),
+                    Some(path) => format!("  {}: {}", path.display(), syntax_error(path)),
+                    // The parser's first line; the next ones quote the source.
+                    None => format!("  {}", what.lines().next().unwrap_or_default()),
                 };
+            }
+            if key == "keys" || key.starts_with("keys.") {
+                return format!(
+                    "  {key}: {} ({})",
+                    describe_key_error(&key, &e.kind),
+                    origin(figment, &key)
+                );
             }
             format!("  {key}: {what} ({})", origin(figment, &key))
         })
         .collect()
+}
+
+/// What is wrong with the value of `key`, under `[keys]`, without the value:
+/// serde's messages quote it, and a key must never reach a log.
+fn describe_key_error(key: &str, kind: &figment::error::Kind) -> String {
+    use figment::error::{Actual, Kind};
+    let found = |actual: &Actual| match actual {
+        Actual::Str(_) => "a string",
+        Actual::Bool(_) => "a boolean",
+        Actual::Unsigned(_) | Actual::Signed(_) => "an integer",
+        Actual::Float(_) => "a float",
+        Actual::Char(_) => "a character",
+        Actual::Bytes(_) => "bytes",
+        Actual::Seq => "a list",
+        Actual::Map => "a table",
+        Actual::Unit | Actual::Option => "nothing",
+        _ => "another kind of value",
+    };
+    let (expected, what_to_do) = match key {
+        "keys" => (
+            "a table of `current` and `previous`",
+            "set keys.current (APP_KEYS__CURRENT, two underscores) to a key from `cookie-policy keygen`",
+        ),
+        "keys.previous" => (
+            "a key or a list of keys",
+            "set it to the retired key, or a list of them, newest first",
+        ),
+        _ => ("a key", "set it to a key from `cookie-policy keygen`"),
+    };
+    let problem = match kind {
+        Kind::UnknownField(_, expected) => {
+            return format!("unknown key; expected one of {}", one_of(expected));
+        }
+        Kind::InvalidType(actual, _) => format!("expected {expected}, found {}", found(actual)),
+        Kind::InvalidLength(len, _) => format!("expected {expected}, found {len} items"),
+        _ => format!("expected {expected}"),
+    };
+    format!("{problem} (the value is not printed); {what_to_do}")
+}
+
+/// Where and why the TOML file `path` does not parse, without the source
+/// line the parser quotes: it may hold a key.
+fn syntax_error(path: &Path) -> String {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return format!("cannot be read: {e}"),
+    };
+    let Err(e) = text.parse::<toml::Table>() else {
+        return "does not parse as TOML".to_owned();
+    };
+    let message = e.message().trim().replace('\n', "; ");
+    let Some(span) = e.span() else {
+        return format!("TOML parse error: {message}");
+    };
+    let before = text.get(..span.start).unwrap_or(&text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!(
+        "TOML parse error at line {line}, column {column}: {message} (the line is not printed, as it may hold a key)"
+    )
 }
 
 /// `"a", "b", "c"`: the names serde expects, each once whatever its case
@@ -630,10 +739,13 @@ mod tests {
         Jail::expect_with(|jail| {
             files(jail, "", "[cookies\nsecure = false");
             let e = load(jail, Profile::Development).unwrap_err().to_string();
-            assert!(e.starts_with("invalid configuration:\n  /"), "{e}");
-            assert!(
-                e.contains("config/development.toml: TOML parse error at line 1, column 9"),
-                "{e}"
+            let file = jail.directory().join("config/development.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  {}: TOML parse error at line 1, column 9: invalid table header; expected `.`, `]` (the line is not printed, as it may hold a key)",
+                    file.display()
+                )
             );
             Ok(())
         });
@@ -789,6 +901,83 @@ mod tests {
                 r#"{"current":"<redacted>","previous":["<redacted>"]}"#
             );
             assert!(!format!("{s:?}").contains(KEY));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn one_previous_key_alone_is_a_list_of_one() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_KEYS__CURRENT", KEY);
+            jail.set_env("APP_KEYS__PREVIOUS", KEY);
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(s.keys.previous, [KEY]);
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                &format!("[keys]\ncurrent = \"{KEY}\"\nprevious = \"{KEY}\""),
+                "",
+            );
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(s.keys.previous, [KEY]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_misshapen_key_is_named_never_printed() {
+        let cases = [
+            (
+                "APP_KEYS__CURRENT",
+                format!("[\"{KEY}\"]"),
+                "keys.current: expected a key, found a list (the value is not printed); set it to a key from `cookie-policy keygen` (from APP_KEYS__CURRENT)",
+            ),
+            (
+                "APP_KEYS__PREVIOUS",
+                format!("{{ old = \"{KEY}\" }}"),
+                "keys.previous: expected a key or a list of keys, found a table (the value is not printed); set it to the retired key, or a list of them, newest first (from APP_KEYS__PREVIOUS)",
+            ),
+            (
+                "APP_KEYS__PREVIOUS",
+                format!("[\"{KEY}\", [\"{KEY}\"]]"),
+                "keys.previous.1: expected a key, found a list (the value is not printed); set it to a key from `cookie-policy keygen` (from APP_KEYS__PREVIOUS)",
+            ),
+            (
+                "APP_KEYS",
+                KEY.to_owned(),
+                "keys: expected a table of `current` and `previous`, found a string (the value is not printed); set keys.current (APP_KEYS__CURRENT, two underscores) to a key from `cookie-policy keygen` (from APP_KEYS)",
+            ),
+        ];
+        for (variable, value, message) in cases {
+            Jail::expect_with(|jail| {
+                files(jail, "", "");
+                if variable != "APP_KEYS__CURRENT" && variable != "APP_KEYS" {
+                    jail.set_env("APP_KEYS__CURRENT", KEY);
+                }
+                jail.set_env(variable, &value);
+                let e = load(jail, Profile::Development).unwrap_err().to_string();
+                assert_eq!(e, format!("invalid configuration:\n  {message}"));
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_on_a_key_line_names_the_line_without_printing_it() {
+        Jail::expect_with(|jail| {
+            files(jail, &format!("[keys]\ncurrent = \"{KEY}\n"), "");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            let file = jail.directory().join("config/default.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  {}: TOML parse error at line 2, column 56: invalid basic string (the line is not printed, as it may hold a key)",
+                    file.display()
+                )
+            );
             Ok(())
         });
     }

@@ -538,3 +538,47 @@ fn a_request_head_trickled_on_a_kept_alive_connection_is_cut_off() {
         closed => panic!("expected 408, got {closed:?}"),
     }
 }
+
+#[test]
+fn a_key_in_the_wrong_shape_is_named_and_never_printed() {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
+    // One retired key written alone, mid-rotation: a list of one.
+    let server = Server::start(
+        "production",
+        &[("APP_KEYS__CURRENT", KEY), ("APP_KEYS__PREVIOUS", KEY)],
+    );
+    let (status, _, _) = get(&agent(), &server.url("/healthz"));
+    assert_eq!(status, 200);
+    drop(server);
+
+    let out = Command::new(BIN)
+        .env("APP_ENV", "production")
+        .env("APP_CONFIG_DIR", config)
+        .env("APP_KEYS__CURRENT", format!("[\"{KEY}\"]"))
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: invalid configuration:\n  keys.current: expected a key, found a list (the value is not printed); set it to a key from `cookie-policy keygen` (from APP_KEYS__CURRENT)\n"
+    );
+
+    // A syntax error on a key's line: the file and the line, not its text.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let default = dir.path().join("default.toml");
+    std::fs::write(&default, format!("[keys]\ncurrent = \"{KEY}\n")).expect("writes");
+    let out = Command::new(BIN)
+        .env("APP_CONFIG_DIR", dir.path())
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: invalid configuration:\n  {}: TOML parse error at line 2, column 56: invalid basic string (the line is not printed, as it may hold a key)\n",
+            default.display()
+        )
+    );
+}
