@@ -50,9 +50,7 @@ pub fn baseline_app(
     App::new()
         // The same request logger as the server's, so a comparison measures
         // the policy layer alone.
-        .wrap(actix_web::middleware::Logger::new(
-            cookie_policy::startup::ACCESS_LOG,
-        ))
+        .wrap(cookie_policy::startup::access_log())
         .app_data(web::Data::from(keys))
         .route(
             "/set-cookie",

@@ -582,3 +582,43 @@ fn a_key_in_the_wrong_shape_is_named_and_never_printed() {
         )
     );
 }
+
+#[test]
+fn the_access_log_has_no_query_and_no_captured_path_segment() {
+    let server = Server::start("development", &[]);
+    let agent: Agent = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    for path in [
+        "/cookies/set?session=s3cret-value",
+        "/cookies/set/session/s3cret-value",
+        "/no/such/page?token=s3cret-value",
+    ] {
+        get(&agent, &server.url(path));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut lines = Vec::new();
+    while lines.len() < 3 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = server.log.recv_timeout(left).expect("an access log line");
+        assert!(
+            !line.contains("s3cret"),
+            "a cookie value in the log: {line}"
+        );
+        if let Some((_, entry)) = line.split_once(" actix_web::middleware::logger] ") {
+            lines.push(entry.to_owned());
+        }
+    }
+    let expected = [
+        r#"127.0.0.1 "GET /cookies/set HTTP/1.1" 302 0 "#,
+        r#"127.0.0.1 "GET /cookies/set/{name}/{value} HTTP/1.1" 302 0 "#,
+        r#"127.0.0.1 "GET /no/such/page HTTP/1.1" 404 22 "#,
+    ];
+    for (line, start) in lines.iter().zip(expected) {
+        let time = line.strip_prefix(start).unwrap_or_else(|| panic!("{line}"));
+        let millis = time.strip_suffix("ms").unwrap_or_else(|| panic!("{line}"));
+        assert!(millis.parse::<f64>().is_ok(), "{line}");
+    }
+}
