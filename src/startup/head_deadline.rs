@@ -249,3 +249,29 @@ where
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_runs_only_while_no_request_is_served() {
+        let deadline = HeadDeadline::new(Duration::from_secs(10));
+        assert_eq!(deadline.at.get(), None, "the first head is actix-http's");
+        // Two pipelined requests: the first response's end starts nothing
+        // while the second is still served.
+        deadline.request_started();
+        deadline.request_started();
+        deadline.response_ended();
+        assert_eq!(deadline.at.get(), None);
+        let before = Instant::now();
+        deadline.response_ended();
+        let at = deadline.at.get().expect("a deadline once all are answered");
+        assert!(
+            at >= before + Duration::from_secs(10)
+                && at <= Instant::now() + Duration::from_secs(10)
+        );
+        deadline.request_started();
+        assert_eq!(deadline.at.get(), None);
+    }
+}
