@@ -14,7 +14,7 @@
 //! how to report their errors.
 
 use std::fmt;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -79,7 +79,28 @@ pub struct ServerSettings {
     pub port: u16,
     /// Worker threads, 1 to 512; absent means one per CPU core.
     pub workers: Option<NonZeroUsize>,
+    /// Seconds an idle connection is kept open for its next request; 0
+    /// closes every connection after its response. Default: `5`.
+    pub keep_alive: u64,
+    /// Seconds a client has to send a request head: on a new connection from
+    /// its opening, and on a kept-alive one together with `keep_alive` from
+    /// the end of the previous response. 1 to 3600. Default: `5`.
+    pub client_request_timeout: u64,
+    /// Seconds a closing connection waits for the client to take the rest of
+    /// the response and close its end. 1 to 3600. Default: `1`.
+    pub client_disconnect_timeout: u64,
+    /// Open connections per worker; past it the worker accepts no more until
+    /// one closes. Default: `25000`.
+    pub max_connections: NonZeroUsize,
+    /// Connections the system queues before the server accepts them, 1 to
+    /// 65535 (the system may lower it: `net.core.somaxconn`). Default: `1024`.
+    pub backlog: NonZeroU32,
 }
+
+/// The longest timeout of `[server]`, in seconds: an hour.
+pub const MAX_TIMEOUT_SECS: u64 = 3600;
+/// The longest listen queue `server.backlog` asks for.
+pub const MAX_BACKLOG: u32 = 65535;
 
 impl Default for ServerSettings {
     fn default() -> Self {
@@ -87,6 +108,11 @@ impl Default for ServerSettings {
             host: "127.0.0.1".to_owned(),
             port: 8080,
             workers: None,
+            keep_alive: 5,
+            client_request_timeout: 5,
+            client_disconnect_timeout: 1,
+            max_connections: const { NonZeroUsize::new(25_000).unwrap() },
+            backlog: const { NonZeroU32::new(1024).unwrap() },
         }
     }
 }
@@ -142,9 +168,10 @@ pub struct KeySettings {
     /// `APP_KEYS__CURRENT`.
     pub current: Option<String>,
     /// Keys that only verify, newest first, so cookies issued before a
-    /// rotation still read (and are re-issued with `current`). Environment:
-    /// `APP_KEYS__PREVIOUS='["<key>", ...]'`, or one key as is.
-    #[serde(deserialize_with = "one_or_many")]
+    /// rotation still read (and are re-issued with `current`). A list, or one
+    /// key alone. Environment: `APP_KEYS__PREVIOUS=<key>` or
+    /// `APP_KEYS__PREVIOUS='["<key>", ...]'`.
+    #[serde(deserialize_with = "one_key_or_a_list")]
     pub previous: Vec<String>,
     /// The application's name in the key derivation, so that another app
     /// given the same keys cannot read or forge this one's cookies (see
@@ -153,21 +180,36 @@ pub struct KeySettings {
     pub context: String,
 }
 
-/// One string as a list of one: `APP_KEYS__PREVIOUS=<key>` is the natural
-/// way to give one previous key.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
+/// `keys.previous` as a list of keys, or one key alone: mid-rotation,
+/// `APP_KEYS__PREVIOUS=<key>` is the natural way to write the one retired key.
+fn one_key_or_a_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    use serde::de::{Error, SeqAccess, Visitor};
+
+    struct Keys;
+
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a key or a list of keys")
+        }
+
+        fn visit_str<E: Error>(self, key: &str) -> Result<Self::Value, E> {
+            Ok(vec![key.to_owned()])
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut keys = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+            while let Some(key) = seq.next_element::<String>()? {
+                keys.push(key);
+            }
+            Ok(keys)
+        }
     }
-    // The error names the expected shape, never the value (it may be a key).
-    match OneOrMany::deserialize(d) {
-        Ok(OneOrMany::One(key)) => Ok(vec![key]),
-        Ok(OneOrMany::Many(keys)) => Ok(keys),
-        Err(_) => Err(serde::de::Error::custom("expected a key or a list of keys")),
-    }
+
+    deserializer.deserialize_any(Keys)
 }
 
 impl fmt::Debug for KeySettings {
@@ -340,8 +382,9 @@ impl Settings {
     }
 }
 
-/// The profile's rules: a worker count the server can run, and in
-/// production generic error bodies and `Secure` cookies (unless opted out).
+/// The profile's rules: a worker count the server can run, `[server]`
+/// timeouts and queue within range, and in production generic error bodies
+/// and `Secure` cookies (unless opted out).
 fn check_profile_rules(
     profile: Profile,
     layers: &Layers,
@@ -354,6 +397,42 @@ fn check_profile_rules(
             "  server.workers: {workers} is more than the {MAX_WORKERS} workers the server can run ({})",
             origin(figment, "server.workers")
         )]));
+    }
+    let server = &layers.server;
+    let mut out_of_range = Vec::new();
+    if server.keep_alive > MAX_TIMEOUT_SECS {
+        out_of_range.push(("server.keep_alive", server.keep_alive, 0, MAX_TIMEOUT_SECS));
+    }
+    for (key, secs) in [
+        (
+            "server.client_request_timeout",
+            server.client_request_timeout,
+        ),
+        (
+            "server.client_disconnect_timeout",
+            server.client_disconnect_timeout,
+        ),
+    ] {
+        if !(1..=MAX_TIMEOUT_SECS).contains(&secs) {
+            out_of_range.push((key, secs, 1, MAX_TIMEOUT_SECS));
+        }
+    }
+    let backlog = u64::from(server.backlog.get());
+    if backlog > u64::from(MAX_BACKLOG) {
+        out_of_range.push(("server.backlog", backlog, 1, u64::from(MAX_BACKLOG)));
+    }
+    if !out_of_range.is_empty() {
+        return Err(SettingsError::Invalid(
+            out_of_range
+                .into_iter()
+                .map(|(key, value, min, max)| {
+                    format!(
+                        "  {key}: {value} is outside {min} to {max} ({})",
+                        origin(figment, key)
+                    )
+                })
+                .collect(),
+        ));
     }
     let cookies = &layers.cookies;
     if profile != Profile::Production {
@@ -448,6 +527,13 @@ fn key_problem(e: &KeyError, figment: &Figment) -> String {
 
 /// Where the value of `key` came from: "in <file>" or "from <VARIABLE>".
 fn origin(figment: &Figment, key: &str) -> String {
+    // A list's element (`keys.previous.1`) comes from where its list came from.
+    let mut key = key;
+    while let Some((list, index)) = key.rsplit_once('.')
+        && index.bytes().all(|b| b.is_ascii_digit())
+    {
+        key = list;
+    }
     let Some(md) = figment.find_metadata(key) else {
         return "(default)".to_owned();
     };
@@ -487,45 +573,87 @@ fn describe(figment: &Figment, err: figment::Error) -> Vec<String> {
             let key = e.path.join(".");
             if key.is_empty() {
                 // A file that does not parse: no key, but the file is known.
-                // The parser quotes the line, which may hold a key: only its
-                // number is kept.
-                let what = without_quoted_lines(&what);
                 let file = e
                     .metadata
                     .as_ref()
                     .and_then(|m| m.source.as_ref())
                     .and_then(|s| s.file_path());
                 return match file {
-                    Some(path) => format!("  {}: {what}", path.display()),
-                    None => format!("  {what}"),
+                    Some(path) => format!("  {}: {}", path.display(), syntax_error(path)),
+                    // The parser's first line; the next ones quote the source.
+                    None => format!("  {}", what.lines().next().unwrap_or_default()),
                 };
             }
-            let what = match &e.kind {
-                // Any value under [keys] may be a key: never shown.
-                Kind::InvalidType(_, expected) | Kind::InvalidValue(_, expected)
-                    if key == "keys" || key.starts_with("keys.") =>
-                {
-                    format!("expected {expected} (the value is not shown: it may be a key)")
-                }
-                _ => what,
-            };
+            if key == "keys" || key.starts_with("keys.") {
+                return format!(
+                    "  {key}: {} ({})",
+                    describe_key_error(&key, &e.kind),
+                    origin(figment, &key)
+                );
+            }
             format!("  {key}: {what} ({})", origin(figment, &key))
         })
         .collect()
 }
 
-/// A parser's message without the lines it quotes from the file
-/// (`12 | current = "...`, and the caret under it), joined into one line.
-fn without_quoted_lines(message: &str) -> String {
-    let quoted = |line: &str| {
-        let (gutter, _) = line.split_once('|').unwrap_or((line, ""));
-        line.contains('|') && gutter.trim().chars().all(|c| c.is_ascii_digit())
+/// What is wrong with the value of `key`, under `[keys]`, without the value:
+/// serde's messages quote it, and a key must never reach a log.
+fn describe_key_error(key: &str, kind: &figment::error::Kind) -> String {
+    use figment::error::{Actual, Kind};
+    let found = |actual: &Actual| match actual {
+        Actual::Str(_) => "a string",
+        Actual::Bool(_) => "a boolean",
+        Actual::Unsigned(_) | Actual::Signed(_) => "an integer",
+        Actual::Float(_) => "a float",
+        Actual::Char(_) => "a character",
+        Actual::Bytes(_) => "bytes",
+        Actual::Seq => "a list",
+        Actual::Map => "a table",
+        Actual::Unit | Actual::Option => "nothing",
+        _ => "another kind of value",
     };
-    let kept: Vec<&str> = message
-        .lines()
-        .filter(|l| !quoted(l) && !l.trim().is_empty())
-        .collect();
-    kept.join("; ")
+    let (expected, what_to_do) = match key {
+        "keys" => (
+            "a table of `current` and `previous`",
+            "set keys.current (APP_KEYS__CURRENT, two underscores) to a key from `cookie-policy keygen`",
+        ),
+        "keys.previous" => (
+            "a key or a list of keys",
+            "set it to the retired key, or a list of them, newest first",
+        ),
+        _ => ("a key", "set it to a key from `cookie-policy keygen`"),
+    };
+    let problem = match kind {
+        Kind::UnknownField(_, expected) => {
+            return format!("unknown key; expected one of {}", one_of(expected));
+        }
+        Kind::InvalidType(actual, _) => format!("expected {expected}, found {}", found(actual)),
+        Kind::InvalidLength(len, _) => format!("expected {expected}, found {len} items"),
+        _ => format!("expected {expected}"),
+    };
+    format!("{problem} (the value is not printed); {what_to_do}")
+}
+
+/// Where and why the TOML file `path` does not parse, without the source
+/// line the parser quotes: it may hold a key.
+fn syntax_error(path: &Path) -> String {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return format!("cannot be read: {e}"),
+    };
+    let Err(e) = text.parse::<toml::Table>() else {
+        return "does not parse as TOML".to_owned();
+    };
+    let message = e.message().trim().replace('\n', "; ");
+    let Some(span) = e.span() else {
+        return format!("TOML parse error: {message}");
+    };
+    let before = text.get(..span.start).unwrap_or(&text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!(
+        "TOML parse error at line {line}, column {column}: {message} (the line is not printed, as it may hold a key)"
+    )
 }
 
 /// `"a", "b", "c"`: the names serde expects, each once whatever its case
@@ -695,7 +823,7 @@ mod tests {
             files(jail, "[server]\nprot = 1", "");
             let e = load(jail, Profile::Development).unwrap_err().to_string();
             assert!(
-                e.starts_with("invalid configuration:\n  server.prot: unknown key \"prot\"; expected one of \"host\", \"port\", \"workers\" (in "),
+                e.starts_with("invalid configuration:\n  server.prot: unknown key \"prot\"; expected one of \"host\", \"port\", \"workers\", \"keep_alive\", \"client_request_timeout\", \"client_disconnect_timeout\", \"max_connections\", \"backlog\" (in "),
                 "{e}"
             );
             assert!(e.ends_with("config/default.toml)"), "{e}");
@@ -741,10 +869,13 @@ mod tests {
         Jail::expect_with(|jail| {
             files(jail, "", "[cookies\nsecure = false");
             let e = load(jail, Profile::Development).unwrap_err().to_string();
-            assert!(e.starts_with("invalid configuration:\n  /"), "{e}");
-            assert!(
-                e.contains("config/development.toml: TOML parse error at line 1, column 9"),
-                "{e}"
+            let file = jail.directory().join("config/development.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  {}: TOML parse error at line 1, column 9: invalid table header; expected `.`, `]` (the line is not printed, as it may hold a key)",
+                    file.display()
+                )
             );
             Ok(())
         });
@@ -758,6 +889,44 @@ mod tests {
             assert!(e.starts_with("invalid configuration:\n  server.workers: 513 is more than the 512 workers the server can run (in "), "{e}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn server_timeouts_and_queue_out_of_range_are_refused_naming_each() {
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                "[server]\nkeep_alive = 3601\nclient_request_timeout = 0",
+                "",
+            );
+            jail.set_env("APP_SERVER__CLIENT_DISCONNECT_TIMEOUT", "100000");
+            jail.set_env("APP_SERVER__BACKLOG", "70000");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            let dir = jail.directory().join("config/default.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  server.keep_alive: 3601 is outside 0 to 3600 (in {0})\n  server.client_request_timeout: 0 is outside 1 to 3600 (in {0})\n  server.client_disconnect_timeout: 100000 is outside 1 to 3600 (from APP_SERVER__CLIENT_DISCONNECT_TIMEOUT)\n  server.backlog: 70000 is outside 1 to 65535 (from APP_SERVER__BACKLOG)",
+                    dir.display()
+                )
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn server_limits_default_to_the_documented_values() {
+        let s = ServerSettings::default();
+        assert_eq!(
+            (
+                s.keep_alive,
+                s.client_request_timeout,
+                s.client_disconnect_timeout,
+                s.max_connections.get(),
+                s.backlog.get()
+            ),
+            (5, 5, 1, 25_000, 1024)
+        );
     }
 
     #[test]
@@ -849,49 +1018,6 @@ mod tests {
     }
 
     #[test]
-    fn one_previous_key_may_be_given_as_a_plain_string() {
-        Jail::expect_with(|jail| {
-            files(jail, "", "");
-            jail.set_env("APP_KEYS__CURRENT", OTHER_KEY);
-            jail.set_env("APP_KEYS__PREVIOUS", KEY);
-            let s = load(jail, Profile::Development).unwrap();
-            assert_eq!(s.keys.previous, [KEY]);
-            // A value of the wrong shape is refused without being shown.
-            jail.set_env("APP_KEYS__PREVIOUS", format!("{{a = \"{KEY}\"}}"));
-            let e = load(jail, Profile::Development).unwrap_err().to_string();
-            assert_eq!(
-                e,
-                "invalid configuration:\n  keys.previous: expected a key or a list of keys (from APP_KEYS__PREVIOUS)"
-            );
-            jail.set_env("APP_KEYS__CURRENT", format!("[\"{KEY}\"]"));
-            let e = load(jail, Profile::Development).unwrap_err().to_string();
-            assert!(!e.contains(KEY), "{e}");
-            assert!(
-                e.contains("  keys.current: expected a string (the value is not shown: it may be a key) (from APP_KEYS__CURRENT)"),
-                "{e}"
-            );
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn a_syntax_error_on_a_key_line_does_not_show_the_line() {
-        Jail::expect_with(|jail| {
-            files(jail, &format!("[keys]\ncurrent = \"{KEY}\n"), "");
-            let e = load(jail, Profile::Development).unwrap_err().to_string();
-            let file = jail.directory().join("config/default.toml");
-            assert_eq!(
-                e,
-                format!(
-                    "invalid configuration:\n  {}: TOML parse error at line 2, column 56; invalid basic string",
-                    file.display()
-                )
-            );
-            Ok(())
-        });
-    }
-
-    #[test]
     fn keys_that_are_not_random_are_refused_in_production_and_warned_of_in_development() {
         Jail::expect_with(|jail| {
             files(jail, "", "");
@@ -949,6 +1075,83 @@ mod tests {
             );
             assert!(!format!("{s:?}").contains(KEY));
             assert!(!format!("{s:?}").contains(OTHER_KEY));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn one_previous_key_alone_is_a_list_of_one() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_KEYS__CURRENT", OTHER_KEY);
+            jail.set_env("APP_KEYS__PREVIOUS", KEY);
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(s.keys.previous, [KEY]);
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            files(
+                jail,
+                &format!("[keys]\ncurrent = \"{OTHER_KEY}\"\nprevious = \"{KEY}\""),
+                "",
+            );
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(s.keys.previous, [KEY]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_misshapen_key_is_named_never_printed() {
+        let cases = [
+            (
+                "APP_KEYS__CURRENT",
+                format!("[\"{KEY}\"]"),
+                "keys.current: expected a key, found a list (the value is not printed); set it to a key from `cookie-policy keygen` (from APP_KEYS__CURRENT)",
+            ),
+            (
+                "APP_KEYS__PREVIOUS",
+                format!("{{ old = \"{KEY}\" }}"),
+                "keys.previous: expected a key or a list of keys, found a table (the value is not printed); set it to the retired key, or a list of them, newest first (from APP_KEYS__PREVIOUS)",
+            ),
+            (
+                "APP_KEYS__PREVIOUS",
+                format!("[\"{KEY}\", [\"{KEY}\"]]"),
+                "keys.previous.1: expected a key, found a list (the value is not printed); set it to a key from `cookie-policy keygen` (from APP_KEYS__PREVIOUS)",
+            ),
+            (
+                "APP_KEYS",
+                KEY.to_owned(),
+                "keys: expected a table of `current` and `previous`, found a string (the value is not printed); set keys.current (APP_KEYS__CURRENT, two underscores) to a key from `cookie-policy keygen` (from APP_KEYS)",
+            ),
+        ];
+        for (variable, value, message) in cases {
+            Jail::expect_with(|jail| {
+                files(jail, "", "");
+                if variable != "APP_KEYS__CURRENT" && variable != "APP_KEYS" {
+                    jail.set_env("APP_KEYS__CURRENT", KEY);
+                }
+                jail.set_env(variable, &value);
+                let e = load(jail, Profile::Development).unwrap_err().to_string();
+                assert_eq!(e, format!("invalid configuration:\n  {message}"));
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_on_a_key_line_names_the_line_without_printing_it() {
+        Jail::expect_with(|jail| {
+            files(jail, &format!("[keys]\ncurrent = \"{KEY}\n"), "");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            let file = jail.directory().join("config/default.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  {}: TOML parse error at line 2, column 56: invalid basic string (the line is not printed, as it may hold a key)",
+                    file.display()
+                )
+            );
             Ok(())
         });
     }

@@ -1,14 +1,25 @@
 //! The one app factory, used by the server and by the tests, and the server
 //! around it.
 
+mod head_deadline;
+
+use std::future::ready;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use actix_http::{HttpService, KeepAlive, error::DispatchError};
+use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, map_config};
 use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{
+    AppConfig, Extensions, Server, ServiceFactory, ServiceRequest, ServiceResponse, fn_service,
+};
 use actix_web::middleware::{DefaultHeaders, Logger};
-use actix_web::{App, Error, HttpServer, web};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, Error, web};
+
+use head_deadline::DeadlineIo;
 
 use crate::routes;
 use crate::settings::{PlaygroundSettings, ServerSettings, Settings};
@@ -17,22 +28,24 @@ use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
 /// How long a stopping server waits for requests in flight, in seconds.
 pub const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 
-/// The request logger, which the benchmark baseline shares: client, request
-/// line, status, bytes, time. The request line names the route, not the URL
-/// asked for: a query string or a path segment can carry a cookie's plain
-/// value (`/cookies/set?session=...`, `/cookies/set/{name}/{value}`), which
-/// must not land in the log.
-pub fn access_log() -> Logger {
-    Logger::new(r#"%a "%{request}xi" %s %b %Dms"#)
-        .custom_request_replace("request", |req| request_line(req.request()))
-}
+/// The request log line (actix-web `Logger` format): client, request line
+/// without its query, status, bytes, time. [`access_log`] fills it in.
+pub const ACCESS_LOG: &str = r#"%a "%{request}xi" %s %b %Dms"#;
 
-/// `GET /cookies/set/{name}/{value} HTTP/1.1`: the method, the route's
-/// pattern (or, for a path no route matches, the path without its query)
-/// and the version.
-pub fn request_line(req: &actix_web::HttpRequest) -> String {
-    let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
-    format!("{} {route} {:?}", req.method(), req.version())
+/// The request logger, writing [`ACCESS_LOG`] lines such as
+/// `127.0.0.1 "GET /cookies/set/{name}/{value} HTTP/1.1" 302 0 0.412ms`.
+///
+/// The request line is the method, the pattern of the route that matches
+/// (the path itself where none does) and the HTTP version: never the query,
+/// nor a path segment a route captures, since `/cookies/set?session=…` and
+/// `/cookies/set/{name}/{value}` carry the plain values of cookies, encrypted
+/// ones included. The benchmark baseline logs with the same logger.
+pub fn access_log() -> Logger {
+    Logger::new(ACCESS_LOG).custom_request_replace("request", |req: &ServiceRequest| {
+        let path = req.match_pattern();
+        let path = path.as_deref().unwrap_or_else(|| req.path());
+        format!("{} {path} {:?}", req.method(), req.version())
+    })
 }
 
 /// The application: every route (the playground's when `playground` enables
@@ -77,6 +90,12 @@ pub struct Application {
 impl Application {
     /// Binds the server as `settings` say. Port 0 binds an ephemeral port;
     /// [`Application::addrs`] tells which.
+    ///
+    /// This is what actix-web's `HttpServer` assembles, from actix-server
+    /// and actix-http, with one addition `HttpServer` leaves no room for:
+    /// each connection's stream carries a deadline for its next request head,
+    /// so that a later request's head on a kept-alive connection is bounded
+    /// in time as the first one's is.
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let policy = Arc::new(settings.cookies.clone());
         let playground = settings.playground;
@@ -86,17 +105,10 @@ impl Application {
         if let Some(warning) = settings.playground_warning() {
             log::warn!("{warning}");
         }
-        // actix-server stops at once on SIGINT; `run_until_stopped` handles
-        // the signals itself, so that Ctrl-C is as graceful as SIGTERM.
-        let mut server = HttpServer::new(move || app(policy.clone(), playground))
-            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-            .disable_signals();
-        if let Some(workers) = settings.server.workers {
-            server = server.workers(workers.get());
-        }
+        let limits = Limits::from(&settings.server);
         let host = settings.server.host.as_str();
         let port = settings.server.port;
-        let server = server.bind((host, port)).map_err(|e| {
+        let listeners = listeners(host, port, limits.backlog).map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!(
@@ -104,9 +116,34 @@ impl Application {
                 ),
             )
         })?;
-        let addrs = server.addrs();
+        // actix-server stops at once on SIGINT; `run_until_stopped` handles
+        // the signals itself, so that Ctrl-C is as graceful as SIGTERM.
+        let mut builder = actix_server::Server::build()
+            .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+            .disable_signals()
+            .backlog(limits.backlog)
+            .max_concurrent_connections(limits.max_connections);
+        if let Some(workers) = settings.server.workers {
+            builder = builder.workers(workers.get());
+        }
+        let mut addrs = Vec::with_capacity(listeners.len());
+        for listener in listeners {
+            let addr = listener.local_addr()?;
+            addrs.push(addr);
+            // Tells kept-alive connections to close when the server stops.
+            let stopping = builder.graceful_shutdown_signal();
+            let policy = Arc::clone(&policy);
+            builder = builder.listen(format!("cookie-policy-{addr}"), listener, move || {
+                http_service(
+                    app(Arc::clone(&policy), playground),
+                    limits,
+                    addr,
+                    stopping.clone(),
+                )
+            })?;
+        }
         Ok(Self {
-            server: server.run(),
+            server: builder.run(),
             addrs,
         })
     }
@@ -148,6 +185,119 @@ impl Application {
             });
         }
         self.server.await
+    }
+}
+
+/// The `[server]` timeouts and limits, as actix takes them.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    keep_alive: KeepAlive,
+    client_request_timeout: Duration,
+    client_disconnect_timeout: Duration,
+    /// A later request's head is due this long after the previous response.
+    later_head: Duration,
+    max_connections: usize,
+    backlog: u32,
+}
+
+impl From<&ServerSettings> for Limits {
+    fn from(server: &ServerSettings) -> Self {
+        Self {
+            keep_alive: match server.keep_alive {
+                0 => KeepAlive::Disabled,
+                secs => KeepAlive::Timeout(Duration::from_secs(secs)),
+            },
+            client_request_timeout: Duration::from_secs(server.client_request_timeout),
+            client_disconnect_timeout: Duration::from_secs(server.client_disconnect_timeout),
+            later_head: Duration::from_secs(
+                server
+                    .keep_alive
+                    .saturating_add(server.client_request_timeout),
+            ),
+            max_connections: server.max_connections.get(),
+            backlog: server.backlog.get(),
+        }
+    }
+}
+
+/// HTTP/1 over one listener's connections, each stream under its
+/// [`HeadDeadline`](head_deadline::HeadDeadline): one worker's instance.
+fn http_service<T, B>(
+    app: App<T>,
+    limits: Limits,
+    addr: SocketAddr,
+    stopping: actix_server::GracefulShutdownSignal,
+) -> impl ServiceFactory<TcpStream, Config = (), Response = (), Error = DispatchError, InitError = ()>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    // `HttpServer` gives the app an `AppConfig` naming the address bound,
+    // through a constructor actix-web keeps to itself. Nothing here reads
+    // it (the Domain check reads the Host header, R6), so the public
+    // default stands: plain HTTP, host `localhost:8080` as the fallback of
+    // `ConnectionInfo::host` for a request without a Host header.
+    let app = map_config(app.into_factory(), |()| AppConfig::default());
+    let http = HttpService::build()
+        .keep_alive(limits.keep_alive)
+        .client_request_timeout(limits.client_request_timeout)
+        .client_disconnect_timeout(limits.client_disconnect_timeout)
+        .local_addr(addr)
+        .graceful_shutdown_signal(move || {
+            let stopping = stopping.clone();
+            async move { stopping.notified().await }
+        })
+        .on_connect_ext(|io: &DeadlineIo<TcpStream>, data: &mut Extensions| {
+            data.insert(io.deadline());
+        })
+        .h1(head_deadline::track(app));
+    let later_head = limits.later_head;
+    fn_service(move |io: TcpStream| {
+        let peer = io.peer_addr().ok();
+        ready(Ok::<_, DispatchError>((
+            DeadlineIo::new(io, later_head, peer),
+            peer,
+        )))
+    })
+    .and_then(http)
+}
+
+/// Listening sockets for every address `host` resolves to, as `HttpServer`
+/// makes them: an error only when none could be bound.
+fn listeners(host: &str, port: u16, backlog: u32) -> io::Result<Vec<std::net::TcpListener>> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::net::ToSocketAddrs;
+
+    let listen = |addr: SocketAddr| -> io::Result<std::net::TcpListener> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        // A restarted server can bind while old connections linger.
+        #[cfg(not(windows))]
+        socket.set_reuse_address(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+        Ok(socket.into())
+    };
+    let mut bound = Vec::new();
+    let mut refused = None;
+    for addr in (host, port).to_socket_addrs()? {
+        match listen(addr) {
+            Ok(listener) => bound.push(listener),
+            Err(e) => refused = Some(e),
+        }
+    }
+    match refused {
+        Some(e) if bound.is_empty() => Err(e),
+        None if bound.is_empty() => Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the host resolves to no address",
+        )),
+        _ => Ok(bound),
     }
 }
 
