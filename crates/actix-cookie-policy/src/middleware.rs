@@ -193,7 +193,7 @@ fn read_cookies(
     let (rewrite, diagnostics, reissue) = match read {
         Ok(read) => read,
         Err(limit) => {
-            log::warn!("refused {} {}: {limit}", req.method(), req.path());
+            log::warn!("refused {} {}: {limit}", req.method(), route(req.request()));
             return Err(Box::new(limit.error_response()));
         }
     };
@@ -277,7 +277,7 @@ fn log_diagnostics(req: &ServiceRequest, diagnostics: &[Diagnostic]) {
     if let Some((first, rest)) = diagnostics.split_first()
         && log::log_enabled!(level)
     {
-        let line = summary(req.method().as_str(), req.path(), first, rest);
+        let line = summary(req.method().as_str(), &route(req.request()), first, rest);
         log::log!(level, "{line}");
     }
 }
@@ -335,6 +335,14 @@ fn request_host(req: &HttpRequest) -> Option<String> {
     Some(host_name(host))
 }
 
+/// The request's route for a log line: the pattern of the route that
+/// matches (`/cookies/set/{name}/{value}`), or the path where none does,
+/// never the query. A path segment or a query can carry a cookie's plain
+/// value, which must not reach the log.
+fn route(req: &HttpRequest) -> String {
+    req.match_pattern().unwrap_or_else(|| req.path().to_owned())
+}
+
 /// The way out: applies the policy to the response's cookies, re-issues the
 /// rotated ones, and turns a violation into what the policy asks for.
 fn write_cookies<B>(
@@ -370,7 +378,7 @@ fn write_cookies<B>(
                 log::error!(
                     "{verb} Set-Cookie on {} {}: {e}",
                     res.request().method(),
-                    res.request().path()
+                    route(res.request())
                 );
             }
             if !outcome.errors.is_empty() && mode == OnViolation::Reject {
@@ -400,7 +408,7 @@ fn write_cookies<B>(
         log::error!(
             "refused cookie on {} {}: {e}",
             res.request().method(),
-            res.request().path()
+            route(res.request())
         );
         if config.explain_violations {
             let body = violation_body(true, std::slice::from_ref(e));
@@ -413,7 +421,7 @@ fn write_cookies<B>(
 /// The `report` mode on the way out: logs, once per cookie name and rule,
 /// what the other modes would have refused or changed.
 fn report_response(policy: &CookiePolicy, req: &HttpRequest, outcome: &response::Outcome) {
-    let (method, path) = (req.method(), req.path());
+    let (method, path) = (req.method(), route(req));
     for e in &outcome.errors {
         if policy.first_report(e.cookie(), e.kind().rule()) {
             log::warn!("report: {method} {path}: the policy would refuse this cookie: {e}");
@@ -436,7 +444,7 @@ fn report_response(policy: &CookiePolicy, req: &HttpRequest, outcome: &response:
 /// The `report` mode on the way in: logs, once per cookie name and kind,
 /// what the other modes would have refused or not read.
 fn report_request(policy: &CookiePolicy, req: &ServiceRequest, fields: &[HeaderValue]) {
-    let (method, path) = (req.method(), req.path());
+    let (method, path) = (req.method(), route(req.request()));
     match cookie_header::parse(policy, fields) {
         Err(limit) => {
             if policy.first_report("", "limits") {
