@@ -8,11 +8,14 @@
 //!   `APP_*` variables) and validates the policy once;
 //! - [`startup`] is the one app factory, used by the server and its tests,
 //!   and the server around it;
+//! - [`sessions`] puts actix-session behind the layer, with the store the
+//!   settings choose;
 //! - [`routes`] holds the endpoints, one file per group.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod routes;
+pub mod sessions;
 pub mod settings;
 pub mod startup;
 

@@ -21,7 +21,10 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
-use actix_cookie_policy::{CookiePolicy, CookiePolicyConfig, KeyError, KeyRing};
+use actix_cookie_policy::{
+    CookiePolicy, CookiePolicyConfig, KeyError, KeyRing, Lifetime, MAX_LIFETIME_SECONDS, Prefix,
+    Protection,
+};
 
 /// The environment variable that selects the profile.
 pub const PROFILE_VAR: &str = "APP_ENV";
@@ -130,6 +133,85 @@ pub struct PlaygroundSettings {
     pub enabled: bool,
 }
 
+/// Where `/session/*` keeps its sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStoreKind {
+    /// The whole session in its cookie, encrypted by the layer: nothing to
+    /// install, but a copy of the cookie stays valid until it expires.
+    #[default]
+    Cookie,
+    /// The session in Redis, the cookie holding only its id: logout revokes it
+    /// everywhere.
+    Redis,
+}
+
+/// The name the session cookie is declared under in `[cookies.overrides]`.
+pub const SESSION_COOKIE: &str = "sid";
+/// The session cookie's name on the wire: declared with `prefix = "host"`.
+pub const SESSION_COOKIE_ON_WIRE: &str = "__Host-sid";
+
+/// The `[sessions]` table: the store behind `/session/login`, `/me` and
+/// `/logout`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// `"cookie"` (the default) or `"redis"`.
+    pub store: SessionStoreKind,
+    /// The Redis server, such as `redis://127.0.0.1:6379`; required with
+    /// `store = "redis"`. Printed without its password.
+    #[serde(serialize_with = "redacted_url")]
+    pub redis_url: Option<String>,
+    /// Seconds a session lives after its last change; the session cookie's
+    /// override must have the same `max_age`. Default: `86400`.
+    pub ttl: u32,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            store: SessionStoreKind::Cookie,
+            redis_url: None,
+            ttl: 86_400,
+        }
+    }
+}
+
+impl fmt::Debug for SessionSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionSettings")
+            .field("store", &self.store)
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(without_password),
+            )
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
+/// A Redis URL with the password in its user information replaced by
+/// `<redacted>`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:<redacted>@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn redacted_url<S: serde::Serializer>(
+    url: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    url.as_deref().map(without_password).serialize(serializer)
+}
+
 /// Everything the server is configured with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -143,6 +225,8 @@ pub struct Settings {
     pub keys: KeySettings,
     /// `[playground]`.
     pub playground: PlaygroundSettings,
+    /// `[sessions]`.
+    pub sessions: SessionSettings,
 }
 
 /// The configuration as the layers give it, before validation.
@@ -157,6 +241,8 @@ struct Layers {
     keys: KeySettings,
     #[serde(default)]
     playground: PlaygroundSettings,
+    #[serde(default)]
+    sessions: SessionSettings,
 }
 
 /// The `[keys]` table: base64 keys of at least 32 random bytes, from
@@ -297,6 +383,7 @@ impl Settings {
             .extract()
             .map_err(|e| SettingsError::Invalid(describe(&figment, e)))?;
         check_profile_rules(profile, &layers, &figment)?;
+        check_sessions(&layers, &figment)?;
         let keys = key_ring(profile, &layers, &figment)?;
         let cookies = CookiePolicy::new(layers.cookies, keys).map_err(|e| {
             SettingsError::Invalid(vec![format!(
@@ -312,6 +399,7 @@ impl Settings {
             cookies,
             keys: layers.keys,
             playground: layers.playground,
+            sessions: layers.sessions,
         })
     }
 
@@ -461,6 +549,61 @@ fn check_profile_rules(
         .map(|k| format!("{k} = false {}", origin(figment, k)))
         .collect();
     Err(SettingsError::InsecureProduction(described.join(", ")))
+}
+
+/// `[sessions]` against the session cookie's declaration: a Redis URL when
+/// the store is Redis, a lifetime within a cookie's, and the cookie declared
+/// private (actix-session's own key is public, so the layer's encryption is
+/// all that protects it) with the session's lifetime as its `max_age`, so
+/// that the layer accepts the cookie exactly as long as the session lives.
+fn check_sessions(layers: &Layers, figment: &Figment) -> Result<(), SettingsError> {
+    let sessions = &layers.sessions;
+    let mut problems = Vec::new();
+    if sessions.store == SessionStoreKind::Redis && sessions.redis_url.is_none() {
+        problems.push(format!(
+            "  sessions.redis_url: required with store = \"redis\", such as \"redis://127.0.0.1:6379\" ({})",
+            origin(figment, "sessions.store")
+        ));
+    }
+    if !(1..=MAX_LIFETIME_SECONDS).contains(&sessions.ttl) {
+        problems.push(format!(
+            "  sessions.ttl: {} is outside 1 to {MAX_LIFETIME_SECONDS} ({})",
+            sessions.ttl,
+            origin(figment, "sessions.ttl")
+        ));
+    }
+    let key = format!("cookies.overrides.{SESSION_COOKIE}");
+    match layers.cookies.overrides.get(SESSION_COOKIE) {
+        Some(declared) => {
+            if declared.prefix != Some(Prefix::Host) {
+                problems.push(format!(
+                    "  {key}.prefix: the session cookie must be \"host\", so that no other site or path can set it ({})",
+                    origin(figment, &format!("{key}.prefix"))
+                ));
+            }
+            if declared.protection != Some(Protection::Private) {
+                problems.push(format!(
+                    "  {key}.protection: the session cookie must be \"private\": the layer's encryption is all that protects it ({})",
+                    origin(figment, &format!("{key}.protection"))
+                ));
+            }
+            if declared.max_age != Some(Lifetime::Seconds(sessions.ttl)) {
+                problems.push(format!(
+                    "  {key}.max_age: must equal sessions.ttl ({}), so that the layer accepts the session cookie as long as the session lives ({})",
+                    sessions.ttl,
+                    origin(figment, &format!("{key}.max_age"))
+                ));
+            }
+        }
+        None => problems.push(format!(
+            "  {key}: the session cookie is not declared; declare it with prefix = \"host\", protection = \"private\" and max_age = sessions.ttl (see config/default.toml)"
+        )),
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SettingsError::Invalid(problems))
+    }
 }
 
 /// The key ring of `[keys]`. Without a configured key, protected cookies
@@ -682,9 +825,14 @@ mod tests {
         Settings::load_from(&jail.directory().join("config"), profile)
     }
 
+    /// The session cookie's declaration, which the server requires.
+    const SID: &str =
+        "[cookies.overrides.sid]\nprefix = \"host\"\nprotection = \"private\"\nmax_age = 86400\n";
+
     fn files(jail: &mut Jail, default: &str, development: &str) {
         jail.create_dir("config").unwrap();
-        jail.create_file("config/default.toml", default).unwrap();
+        jail.create_file("config/default.toml", &format!("{default}\n{SID}"))
+            .unwrap();
         jail.create_file("config/development.toml", development)
             .unwrap();
     }
@@ -744,6 +892,7 @@ mod tests {
     fn the_playground_is_off_unless_a_layer_turns_it_on() {
         Jail::expect_with(|jail| {
             files(jail, "", "[playground]\nenabled = true");
+            jail.set_env("APP_KEYS__CURRENT", KEY);
             assert!(load(jail, Profile::Development).unwrap().playground.enabled);
             assert!(!load(jail, Profile::Production).unwrap().playground.enabled);
             jail.set_env("APP_PLAYGROUND__ENABLED", "true");
@@ -774,7 +923,7 @@ mod tests {
                     .playground_warning()
                     .as_deref(),
                 Some(
-                    "the playground is on in the production profile (playground.enabled = true): GET /cookies shows any client the cookies it sends with private values decrypted, and GET /cookies/set and /cookies/delete let it set or remove any cookie, protected ones (prefs, session) with values it chooses, sealed with this server's key; set playground.enabled = false (APP_PLAYGROUND__ENABLED=false) unless this server is a demo"
+                    "the playground is on in the production profile (playground.enabled = true): GET /cookies shows any client the cookies it sends with private values decrypted, and GET /cookies/set and /cookies/delete let it set or remove any cookie, protected ones (prefs, session, sid) with values it chooses, sealed with this server's key; set playground.enabled = false (APP_PLAYGROUND__ENABLED=false) unless this server is a demo"
                 )
             );
             jail.set_env("APP_PLAYGROUND__ENABLED", "false");
@@ -834,9 +983,9 @@ mod tests {
     #[test]
     fn policy_errors_name_the_exact_key() {
         Jail::expect_with(|jail| {
-            files(jail, "", "[cookies.overrides.sid]\npath = \"app\"");
+            files(jail, "", "[cookies.overrides.theme]\npath = \"app\"");
             let e = load(jail, Profile::Development).unwrap_err().to_string();
-            assert!(e.starts_with("invalid configuration:\n  cookies.overrides.sid.path: a path must start with '/', got \"app\" (R5) (in "), "{e}");
+            assert!(e.starts_with("invalid configuration:\n  cookies.overrides.theme.path: a path must start with '/', got \"app\" (R5) (in "), "{e}");
             assert!(e.ends_with("config/development.toml)"), "{e}");
             Ok(())
         });
@@ -850,6 +999,7 @@ mod tests {
                 "[cookies]\nsecure = true\n[cookies.overrides.theme]\nsecure = false",
                 "",
             );
+            jail.set_env("APP_KEYS__CURRENT", KEY);
             let e = load(jail, Profile::Production).unwrap_err().to_string();
             assert!(e.starts_with("the production profile refuses cookies without Secure (cookies.overrides.theme.secure = false in "), "{e}");
             jail.set_env("APP_COOKIES__SECURE", "false");
@@ -982,7 +1132,7 @@ mod tests {
             let e = load(jail, Profile::Production).unwrap_err().to_string();
             assert_eq!(
                 e,
-                "the production profile needs a key for protected cookies (session): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`"
+                "the production profile needs a key for protected cookies (session, sid): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`"
             );
             let dev = load(jail, Profile::Development).unwrap();
             assert!(

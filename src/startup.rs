@@ -22,6 +22,7 @@ use actix_web::{App, Error, web};
 use head_deadline::DeadlineIo;
 
 use crate::routes;
+use crate::sessions::Sessions;
 use crate::settings::{PlaygroundSettings, ServerSettings, Settings};
 use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
 
@@ -49,11 +50,12 @@ pub fn access_log() -> Logger {
 }
 
 /// The application: every route (the playground's when `playground` enables
-/// it), behind the cookie policy layer and the request logger. Production
-/// and the tests both build it here.
+/// it, `/session/*` with `sessions`' store), behind the cookie policy layer
+/// and the request logger. Production and the tests both build it here.
 pub fn app(
     policy: Arc<CookiePolicy>,
     playground: PlaygroundSettings,
+    sessions: Sessions,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -71,7 +73,7 @@ pub fn app(
         .wrap(access_log())
         // Outermost, so that every answer, the layer's own included, has them.
         .wrap(security_headers())
-        .configure(|cfg| routes::configure(cfg, playground))
+        .configure(|cfg| routes::configure(cfg, playground, &sessions))
         .default_service(web::to(routes::not_found))
 }
 
@@ -99,6 +101,8 @@ impl Application {
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let policy = Arc::new(settings.cookies.clone());
         let playground = settings.playground;
+        let sessions = Sessions::new(&settings.sessions)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         for warning in settings.key_warnings() {
             log::warn!("{warning}");
         }
@@ -133,9 +137,10 @@ impl Application {
             // Tells kept-alive connections to close when the server stops.
             let stopping = builder.graceful_shutdown_signal();
             let policy = Arc::clone(&policy);
+            let sessions = sessions.clone();
             builder = builder.listen(format!("cookie-policy-{addr}"), listener, move || {
                 http_service(
-                    app(Arc::clone(&policy), playground),
+                    app(Arc::clone(&policy), playground, sessions.clone()),
                     limits,
                     addr,
                     stopping.clone(),

@@ -324,7 +324,7 @@ fn production_without_a_key_refuses_to_start_in_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: the production profile needs a key for protected cookies (prefs, session): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`\n"
+        "error: the production profile needs a key for protected cookies (prefs, session, sid): set APP_KEYS__CURRENT (or keys.current) to the output of `cookie-policy keygen`\n"
     );
 }
 
@@ -362,7 +362,7 @@ fn the_private_session_cookie_is_ciphertext_in_the_jar_and_plain_to_the_app() {
     assert!(
         server.startup.iter().any(|line| line.contains("WARN")
             && line.contains("the playground is on in the production profile")
-            && line.contains("protected ones (prefs, session)")),
+            && line.contains("protected ones (prefs, session, sid)")),
         "{:#?}",
         server.startup
     );

@@ -101,17 +101,17 @@ async fn the_playground_lists_only_what_the_inbound_rules_accept() {
         ),
         (
             "R19 names not decoded",
-            "%5F%5FHost-sid=x; user%6Eame=y",
-            r#"{"cookies":{"%5F%5FHost-sid":"x","user%6Eame":"y"}}"#,
+            "%5F%5FHost-tab=x; user%6Eame=y",
+            r#"{"cookies":{"%5F%5FHost-tab":"x","user%6Eame":"y"}}"#,
         ),
         (
             "R19/R9 case-folded prefix refused",
-            "__host-sid=x; __Host-sid=y",
-            r#"{"cookies":{"__Host-sid":"y"}}"#,
+            "__host-tab=x; __Host-tab=y",
+            r#"{"cookies":{"__Host-tab":"y"}}"#,
         ),
         (
             "R20 sensitive duplicate absent",
-            "__Host-sid=a; __Host-sid=b; theme=dark",
+            "__Host-tab=a; __Host-tab=b; theme=dark",
             r#"{"cookies":{"theme":"dark"}}"#,
         ),
         (

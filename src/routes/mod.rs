@@ -4,20 +4,24 @@ pub mod health;
 pub mod playground;
 pub mod preferences;
 pub mod seed;
+pub mod sessions;
 
 use actix_web::{HttpResponse, web};
 
+use crate::sessions::Sessions;
 use crate::settings::PlaygroundSettings;
 
 /// Registers every route of the server. The playground's are left out
 /// unless `settings` enable them, so that its paths are then unknown ones:
-/// 404, exactly as any other.
-pub fn configure(cfg: &mut web::ServiceConfig, settings: PlaygroundSettings) {
+/// 404, exactly as any other. `/session/*` keeps its sessions in
+/// `sessions`' store.
+pub fn configure(cfg: &mut web::ServiceConfig, settings: PlaygroundSettings, sessions: &Sessions) {
     seed::configure(cfg);
     if settings.enabled {
         playground::configure(cfg);
     }
     preferences::configure(cfg);
+    sessions::configure(cfg, sessions);
     health::configure(cfg);
 }
 

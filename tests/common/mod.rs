@@ -9,6 +9,7 @@ use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test;
+use cookie_policy::sessions::Sessions;
 use cookie_policy::settings::{Profile, Settings};
 
 /// The repository's own `config/` folder.
@@ -47,8 +48,14 @@ pub fn policy_for(profile: Profile) -> Arc<CookiePolicy> {
 pub async fn app_for(
     settings: Settings,
 ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+    let sessions = Sessions::new(&settings.sessions).expect("the sessions' store builds");
     let policy = Arc::new(settings.cookies);
-    test::init_service(cookie_policy::startup::app(policy, settings.playground)).await
+    test::init_service(cookie_policy::startup::app(
+        policy,
+        settings.playground,
+        sessions,
+    ))
+    .await
 }
 
 /// The production app factory as `profile` configures it, started in the
