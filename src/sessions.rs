@@ -5,6 +5,7 @@
 //! the layer reads it back. The store is the setting's: the cookie itself, or
 //! Redis through a pool that reconnects on its own.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
@@ -117,18 +118,48 @@ fn public_session_key() -> Key {
     Key::from(&[0; 64])
 }
 
-/// A store operation, refused after [`STORE_TIMEOUT`].
-async fn bounded<T, E>(
+tokio::task_local! {
+    /// Set by [`session_step`] around each request of `/session/*`: whether
+    /// the store failed while serving it.
+    static STORE_FAILED: Cell<bool>;
+}
+
+/// A Redis operation, bounded by [`STORE_TIMEOUT`]. When it fails inside
+/// [`session_step`], the failure is logged and recorded there and `standin`
+/// stands for its result, so that actix-session carries on and the step
+/// answers 503 with the request in hand (actix-session's own error for a
+/// store failure is an empty 500 that the layer and the logs never see).
+/// Outside the step, the error is returned as it is.
+async fn guarded<T, E>(
     operation: impl Future<Output = Result<T, E>>,
-    timed_out: impl FnOnce(anyhow::Error) -> E,
-) -> Result<T, E> {
-    match actix_web::rt::time::timeout(STORE_TIMEOUT, operation).await {
-        Ok(result) => result,
-        Err(_) => Err(timed_out(anyhow::anyhow!(
+    standin: impl FnOnce() -> Option<T>,
+    into_error: impl FnOnce(anyhow::Error) -> E,
+) -> Result<T, E>
+where
+    E: std::fmt::Display,
+{
+    let error = match actix_web::rt::time::timeout(STORE_TIMEOUT, operation).await {
+        Ok(Ok(value)) => return Ok(value),
+        Ok(Err(e)) => e,
+        Err(_) => into_error(anyhow::anyhow!(
             "the session store did not answer within {} s",
             STORE_TIMEOUT.as_secs()
-        ))),
+        )),
+    };
+    let recorded = STORE_FAILED.try_with(|failed| failed.set(true)).is_ok();
+    match standin() {
+        Some(value) if recorded => {
+            log::error!("session store: {error}");
+            Ok(value)
+        }
+        _ => Err(error),
     }
+}
+
+/// A session key that names no session: what a failed save stands in with.
+/// The step replaces the response that would carry it.
+fn no_key() -> Option<SessionKey> {
+    SessionKey::try_from(String::from("unavailable")).ok()
 }
 
 impl SessionStore for Store {
@@ -138,7 +169,9 @@ impl SessionStore for Store {
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         match self {
             Store::Cookie => CookieSessionStore::default().load(session_key).await,
-            Store::Redis(redis) => bounded(redis.load(session_key), LoadError::Other).await,
+            Store::Redis(redis) => {
+                guarded(redis.load(session_key), || Some(None), LoadError::Other).await
+            }
         }
     }
 
@@ -149,7 +182,9 @@ impl SessionStore for Store {
     ) -> Result<SessionKey, SaveError> {
         match self {
             Store::Cookie => CookieSessionStore::default().save(session_state, ttl).await,
-            Store::Redis(redis) => bounded(redis.save(session_state, ttl), SaveError::Other).await,
+            Store::Redis(redis) => {
+                guarded(redis.save(session_state, ttl), no_key, SaveError::Other).await
+            }
         }
     }
 
@@ -166,8 +201,9 @@ impl SessionStore for Store {
                     .await
             }
             Store::Redis(redis) => {
-                bounded(
+                guarded(
                     redis.update(session_key, session_state, ttl),
+                    no_key,
                     UpdateError::Other,
                 )
                 .await
@@ -186,14 +222,16 @@ impl SessionStore for Store {
                     .update_ttl(session_key, ttl)
                     .await
             }
-            Store::Redis(redis) => bounded(redis.update_ttl(session_key, ttl), |e| e).await,
+            Store::Redis(redis) => {
+                guarded(redis.update_ttl(session_key, ttl), || Some(()), |e| e).await
+            }
         }
     }
 
     async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
         match self {
             Store::Cookie => CookieSessionStore::default().delete(session_key).await,
-            Store::Redis(redis) => bounded(redis.delete(session_key), |e| e).await,
+            Store::Redis(redis) => guarded(redis.delete(session_key), || Some(()), |e| e).await,
         }
     }
 }
@@ -204,28 +242,32 @@ impl SessionStore for Store {
 ///   back percent-decoded, while the layer hands the app exactly the bytes
 ///   the client sent (R19). Its value is base64, already cookie-octets once
 ///   decoded, so it is sent decoded and reads back as written.
-/// - actix-session fails a request (an empty 500) when its store fails:
-///   that answers 503 `session_store_unavailable`, and the log has why.
+/// - When the store failed during the request, the answer is 503
+///   `session_store_unavailable` instead of whatever the handler made of an
+///   empty session, and sets no cookie.
 pub async fn session_step(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let request = req.request().clone();
-    let mut res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => {
-            log::error!("session store: {e}");
-            let body = ErrorBody::one(
-                "session_store_unavailable",
-                &["cookie", SESSION_COOKIE_ON_WIRE],
-                "the session store is unavailable; try again later",
-            );
-            return Ok(ServiceResponse::new(
-                request,
-                body.respond(StatusCode::SERVICE_UNAVAILABLE),
-            ));
-        }
-    };
+    let (res, failed) = STORE_FAILED
+        .scope(Cell::new(false), async move {
+            let res = next.call(req).await;
+            (res, STORE_FAILED.with(Cell::get))
+        })
+        .await;
+    let mut res = res?.map_into_boxed_body();
+    if failed {
+        let body = ErrorBody::one(
+            "session_store_unavailable",
+            &["cookie", SESSION_COOKIE_ON_WIRE],
+            "the session store is unavailable; try again later",
+        );
+        let (request, _) = res.into_parts();
+        return Ok(ServiceResponse::new(
+            request,
+            body.respond(StatusCode::SERVICE_UNAVAILABLE),
+        ));
+    }
     let headers = res.headers_mut();
     let written: Vec<HeaderValue> = headers.get_all(SET_COOKIE).cloned().collect();
     headers.remove(SET_COOKIE);

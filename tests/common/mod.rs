@@ -114,3 +114,58 @@ pub fn unix_now() -> u64 {
         .expect("the clock is past 1970")
         .as_secs()
 }
+
+/// What one request answered: status, `Set-Cookie` headers, body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: actix_web::http::StatusCode,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+}
+
+/// A browser for the tests: sends back the cookies it was given and applies
+/// removals, as a user agent does (one host and path here, so a cookie is
+/// known by its name on the wire).
+#[derive(Debug, Default, Clone)]
+pub struct Jar(pub std::collections::BTreeMap<String, String>);
+
+impl Jar {
+    /// The `Cookie` header the jar sends, if it holds any cookie.
+    pub fn header(&self) -> Option<String> {
+        let pairs: Vec<String> = self.0.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+
+    /// Keeps what `set_cookies` set and forgets what they remove.
+    pub fn apply(&mut self, set_cookies: &[String]) {
+        for header in set_cookies {
+            let c = actix_cookie_policy::SetCookie::parse(header)
+                .expect("a Set-Cookie the layer sent parses");
+            if c.is_removal(std::time::SystemTime::now()) {
+                self.0.remove(c.name.as_ref());
+            } else {
+                self.0.insert(c.name.to_string(), c.value.to_string());
+            }
+        }
+    }
+
+    /// GET `uri` from `app` with the jar's cookies, keeping what it answers.
+    pub async fn get<S, B>(&mut self, app: &S, uri: &str) -> Answer
+    where
+        S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let mut req = test::TestRequest::get().uri(uri);
+        if let Some(cookie) = self.header() {
+            req = req.insert_header(("cookie", cookie));
+        }
+        let res = test::call_service(app, req.to_request()).await;
+        let answer = Answer {
+            status: res.status(),
+            set_cookies: set_cookies(&res),
+            body: body_text(res).await,
+        };
+        self.apply(&answer.set_cookies);
+        answer
+    }
+}
