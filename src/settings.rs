@@ -1307,6 +1307,78 @@ mod tests {
     }
 
     #[test]
+    fn sessions_default_to_the_cookie_store_for_a_day() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(s.sessions, SessionSettings::default());
+            assert_eq!(
+                (s.sessions.store, s.sessions.redis_url, s.sessions.ttl),
+                (SessionStoreKind::Cookie, None, 86_400)
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sessions_are_checked_against_the_session_cookie_naming_each_key() {
+        Jail::expect_with(|jail| {
+            files(jail, "[sessions]\nstore = \"redis\"\nttl = 3600", "");
+            jail.set_env("APP_COOKIES__OVERRIDES__SID__PROTECTION", "signed");
+            jail.set_env("APP_COOKIES__OVERRIDES__SID__PREFIX", "secure");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            let file = jail.directory().join("config/default.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  sessions.redis_url: required with store = \"redis\", such as \"redis://127.0.0.1:6379\" (in {0})\n  cookies.overrides.sid.prefix: the session cookie must be \"host\", so that no other site or path can set it (from APP_COOKIES__OVERRIDES__SID__PREFIX)\n  cookies.overrides.sid.protection: the session cookie must be \"private\": the layer's encryption is all that protects it (from APP_COOKIES__OVERRIDES__SID__PROTECTION)\n  cookies.overrides.sid.max_age: must equal sessions.ttl (3600), so that the layer accepts the session cookie as long as the session lives (in {0})",
+                    file.display()
+                )
+            );
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_SESSIONS__TTL", "0");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert!(
+                e.starts_with("invalid configuration:\n  sessions.ttl: 0 is outside 1 to 34560000 (from APP_SESSIONS__TTL)\n"),
+                "{e}"
+            );
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.create_dir("config").unwrap();
+            jail.create_file("config/default.toml", "").unwrap();
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  cookies.overrides.sid: the session cookie is not declared; declare it with prefix = \"host\", protection = \"private\" and max_age = sessions.ttl (see config/default.toml)"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_redis_password_is_never_printed() {
+        Jail::expect_with(|jail| {
+            files(jail, "[sessions]\nstore = \"redis\"", "");
+            jail.set_env(
+                "APP_SESSIONS__REDIS_URL",
+                "redis://app:hunter2@127.0.0.1:6379/0",
+            );
+            let s = load(jail, Profile::Development).unwrap();
+            let json = serde_json::to_string(&s.sessions).unwrap();
+            assert_eq!(
+                json,
+                r#"{"store":"redis","redis_url":"redis://app:<redacted>@127.0.0.1:6379/0","ttl":86400}"#
+            );
+            assert!(!format!("{s:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
     fn zero_workers_is_refused() {
         Jail::expect_with(|jail| {
             files(jail, "[server]\nworkers = 0", "");
