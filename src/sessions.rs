@@ -136,7 +136,7 @@ async fn guarded<T, E>(
     into_error: impl FnOnce(anyhow::Error) -> E,
 ) -> Result<T, E>
 where
-    E: std::fmt::Display,
+    E: Into<anyhow::Error>,
 {
     let error = match actix_web::rt::time::timeout(STORE_TIMEOUT, operation).await {
         Ok(Ok(value)) => return Ok(value),
@@ -149,7 +149,8 @@ where
     let recorded = STORE_FAILED.try_with(|failed| failed.set(true)).is_ok();
     match standin() {
         Some(value) if recorded => {
-            log::error!("session store: {error}");
+            // With its causes: actix-session's own messages name none.
+            log::error!("session store: {:#}", error.into());
             Ok(value)
         }
         _ => Err(error),
