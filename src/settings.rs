@@ -565,6 +565,16 @@ fn check_sessions(layers: &Layers, figment: &Figment) -> Result<(), SettingsErro
             origin(figment, "sessions.store")
         ));
     }
+    if sessions.store == SessionStoreKind::Redis
+        && let Some(url) = &sessions.redis_url
+        && deadpool_redis::redis::Client::open(url.as_str()).is_err()
+    {
+        // The URL is not printed: it may hold a password.
+        problems.push(format!(
+            "  sessions.redis_url: is not a Redis URL (the value is not printed); use redis://host:port, or redis://user:password@host:port ({})",
+            origin(figment, "sessions.redis_url")
+        ));
+    }
     if !(1..=MAX_LIFETIME_SECONDS).contains(&sessions.ttl) {
         problems.push(format!(
             "  sessions.ttl: {} is outside 1 to {MAX_LIFETIME_SECONDS} ({})",
@@ -1374,6 +1384,12 @@ mod tests {
                 r#"{"store":"redis","redis_url":"redis://app:<redacted>@127.0.0.1:6379/0","ttl":86400}"#
             );
             assert!(!format!("{s:?}").contains("hunter2"));
+            jail.set_env("APP_SESSIONS__REDIS_URL", "rediss:/app:hunter2@127.0.0.1");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  sessions.redis_url: is not a Redis URL (the value is not printed); use redis://host:port, or redis://user:password@host:port (from APP_SESSIONS__REDIS_URL)"
+            );
             Ok(())
         });
     }
