@@ -184,6 +184,8 @@ async fn the_playground_sets_through_the_policy_and_redirects() {
     );
 }
 
+const SESSION_REFUSED: &str = r#"{"detail":[{"type":"session_cookie","loc":["query","sid"],"msg":"the playground does not set `sid`, the login session's cookie; sign in at /session/login?user=NAME"}]}"#;
+
 #[actix_web::test]
 async fn the_playground_refuses_what_the_rules_refuse_with_422_and_sets_nothing() {
     let rows: &[(&str, &str)] = &[
@@ -207,6 +209,10 @@ async fn the_playground_refuses_what_the_rules_refuse_with_422_and_sets_nothing(
             "/cookies/set?__host-x=1",
             r#"{"detail":[{"type":"non_canonical_prefix","loc":["cookie","__host-x"],"msg":"cookie `__host-x`: browsers read this name as __Host- prefixed; spell the prefix exactly __Host- (R9)"}]}"#,
         ),
+        // Sealed by the playground, a value the client made with
+        // actix-session's public key would be a login.
+        ("/cookies/set?theme=dark&sid=forged", SESSION_REFUSED),
+        ("/cookies/set/sid/forged", SESSION_REFUSED),
     ];
     let production = production_with_playground();
     for (uri, want) in rows {

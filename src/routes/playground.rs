@@ -7,7 +7,8 @@
 //! - `GET /cookies/delete?name&...`: remove them through the policy, then 302.
 //!
 //! A name or value the rules refuse answers 422 naming it, and sets nothing;
-//! so does a request that names more than [`MAX_COOKIES`] cookies.
+//! so does a request that names more than [`MAX_COOKIES`] cookies, or the
+//! login session's cookie `sid`, which only `/session/login` writes.
 //!
 //! All three are mounted only when `playground.enabled` is on (the
 //! development profile): they show any client its cookies with private
@@ -23,6 +24,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
 use serde_json::json;
 
 use actix_cookie_policy::{CookieError, ErrorBody, Policy, ViolationKind};
+
+use crate::settings::SESSION_COOKIE;
 
 /// The most cookies one request may set or remove: about as many as a
 /// browser keeps for one site, so no real use needs more, while the work
@@ -53,6 +56,13 @@ pub enum PlaygroundError {
         "the request names {0} cookies; the playground sets or removes at most {MAX_COOKIES} per request, about as many as a browser keeps for one site"
     )]
     TooMany(usize),
+    /// The query sets the login session's cookie, which only
+    /// `/session/login` writes: sealed by the playground, any value a client
+    /// chose would pass for a session (actix-session's own key is public).
+    #[error(
+        "the playground does not set `{SESSION_COOKIE}`, the login session's cookie; sign in at /session/login?user=NAME"
+    )]
+    SessionCookie,
 }
 
 impl ResponseError for PlaygroundError {
@@ -65,6 +75,11 @@ impl ResponseError for PlaygroundError {
             Self::Cookie(e) => e.detailed_body(),
             Self::Query(_) => ErrorBody::one("invalid_query", &["query"], self.to_string()),
             Self::TooMany(_) => ErrorBody::one("too_many_cookies", &["query"], self.to_string()),
+            Self::SessionCookie => ErrorBody::one(
+                "session_cookie",
+                &["query", SESSION_COOKIE],
+                self.to_string(),
+            ),
         };
         body.respond(self.status_code())
     }
@@ -95,6 +110,9 @@ fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, 
     let mut cookies = Vec::with_capacity(pairs.len());
     let mut names: HashSet<&str> = HashSet::with_capacity(pairs.len());
     for (name, value) in pairs {
+        if name == SESSION_COOKIE {
+            return Err(PlaygroundError::SessionCookie);
+        }
         if !names.insert(name.as_str()) {
             return Err(CookieError::new(
                 name.as_str(),
