@@ -652,3 +652,32 @@ fn the_access_log_has_no_query_and_no_captured_path_segment() {
         assert!(millis.parse::<f64>().is_ok(), "{line}");
     }
 }
+
+#[test]
+fn the_binary_starts_while_redis_is_down_and_answers_503_on_sessions_only() {
+    // A loopback port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let server = Server::start(
+        "development",
+        &[
+            ("APP_SESSIONS__STORE", "redis"),
+            ("APP_SESSIONS__REDIS_URL", &url),
+        ],
+    );
+    let agent = agent();
+    let (status, cookies, body) = get(&agent, &server.url("/session/login?user=alice"));
+    assert_eq!(
+        (status, cookies.len(), body.as_str()),
+        (
+            503,
+            0,
+            r#"{"detail":[{"type":"session_store_unavailable","loc":["cookie","__Host-sid"],"msg":"the session store is unavailable; try again later"}]}"#
+        )
+    );
+    let (status, _, body) = get(&agent, &server.url("/healthz"));
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+}
