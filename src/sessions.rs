@@ -21,10 +21,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Key, time};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::middleware::Next;
 
-use actix_cookie_policy::{ErrorBody, decode_value};
+use actix_cookie_policy::{ErrorBody, unencode_base64_set_cookies};
 
 use crate::settings::{SESSION_COOKIE, SESSION_COOKIE_ON_WIRE, SessionSettings, SessionStoreKind};
 
@@ -269,32 +268,6 @@ pub async fn session_step(
             body.respond(StatusCode::SERVICE_UNAVAILABLE),
         ));
     }
-    let headers = res.headers_mut();
-    let written: Vec<HeaderValue> = headers.get_all(SET_COOKIE).cloned().collect();
-    headers.remove(SET_COOKIE);
-    for header in written {
-        headers.append(SET_COOKIE, unencoded_base64(header));
-    }
+    unencode_base64_set_cookies(res.headers_mut());
     Ok(res)
-}
-
-/// A `Set-Cookie` whose value percent-decodes to base64, with that value
-/// decoded; any other header as it is.
-fn unencoded_base64(header: HeaderValue) -> HeaderValue {
-    let text = header.to_str().unwrap_or_default();
-    let (pair, attributes) = text.split_at(text.find(';').unwrap_or(text.len()));
-    let Some((name, value)) = pair.split_once('=') else {
-        return header;
-    };
-    match decode_value(value) {
-        Some(plain)
-            if plain != value
-                && plain
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) =>
-        {
-            HeaderValue::try_from(format!("{name}={plain}{attributes}")).unwrap_or(header)
-        }
-        _ => header,
-    }
 }

@@ -88,6 +88,7 @@ pub use extract::Policy;
 pub use keys::{KeyError, KeyRing, MAX_CLOCK_SKEW_SECONDS, Verified, VerifyError};
 pub use middleware::CookiePolicyLayer;
 pub use policy::{CookiePolicy, CookiePolicyBuilder};
+pub use response::unencode_base64_set_cookies;
 pub use rules::{decode_value, encode_value};
 pub use set_cookie::SetCookie;
 pub use typed::{Codec, Json, Optional, Percent, Required, Text, TypedCookie, TypedCookieError};

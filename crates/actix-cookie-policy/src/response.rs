@@ -251,6 +251,45 @@ fn reissued<'a>(
     Ok(cookie)
 }
 
+/// Sends base64 values that an app wrote percent-encoded in their plain
+/// form: each `Set-Cookie` in `headers` whose value percent-decodes to
+/// base64 gets that decoded value; every other header stays as it is.
+///
+/// For a crate that writes its cookie percent-encoded and reads it back
+/// percent-decoded, as actix-session does: the layer hands the app the
+/// bytes the client sent (R19), so the crate would read back `%2F` where it
+/// wrote `/`. Its value is base64, already made of cookie-octets once
+/// decoded, so sent decoded it reads back as written. Call it from a
+/// middleware between the layer and that crate (see `docs/sessions.md`).
+pub fn unencode_base64_set_cookies(headers: &mut HeaderMap) {
+    let written: Vec<HeaderValue> = headers.get_all(SET_COOKIE).cloned().collect();
+    headers.remove(SET_COOKIE);
+    for header in written {
+        headers.append(SET_COOKIE, unencoded_base64(header));
+    }
+}
+
+/// A `Set-Cookie` whose value percent-decodes to base64, with that value
+/// decoded; any other header as it is.
+fn unencoded_base64(header: HeaderValue) -> HeaderValue {
+    let text = header.to_str().unwrap_or_default();
+    let (pair, attributes) = text.split_at(text.find(';').unwrap_or(text.len()));
+    let Some((name, value)) = pair.split_once('=') else {
+        return header;
+    };
+    match rules::decode_value(value) {
+        Some(plain)
+            if plain != value
+                && plain
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) =>
+        {
+            HeaderValue::try_from(format!("{name}={plain}{attributes}")).unwrap_or(header)
+        }
+        _ => header,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,7 @@ use common::{body_text, cache_control, error_json, get, pair, set_cookies};
 
 use actix_cookie_policy::{
     CookieOverride, CookiePolicy, CookiePolicyLayer, Diagnostics, KeyRing, OnViolation, Prefix,
-    Protection, SameSite, SetCookie, decode_value, encode_value,
+    Protection, SameSite, SetCookie, decode_value, encode_value, unencode_base64_set_cookies,
 };
 
 /// The one secret: the key ring's current key, then the key it rotates to.
@@ -103,34 +103,8 @@ async fn unencoded_session_cookie(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let mut res = next.call(req).await?;
-    let headers = res.headers_mut();
-    let written: Vec<HeaderValue> = headers.get_all(SET_COOKIE).cloned().collect();
-    headers.remove(SET_COOKIE);
-    for header in written {
-        headers.append(SET_COOKIE, unencoded_base64(header));
-    }
+    unencode_base64_set_cookies(res.headers_mut());
     Ok(res)
-}
-
-/// A `Set-Cookie` whose value percent-decodes to base64, with that value
-/// decoded; any other header as it is.
-fn unencoded_base64(header: HeaderValue) -> HeaderValue {
-    let text = header.to_str().unwrap_or_default();
-    let (pair, attributes) = text.split_at(text.find(';').unwrap_or(text.len()));
-    let Some((name, value)) = pair.split_once('=') else {
-        return header;
-    };
-    match decode_value(value) {
-        Some(plain)
-            if plain != value
-                && plain
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) =>
-        {
-            HeaderValue::try_from(format!("{name}={plain}{attributes}")).unwrap_or(header)
-        }
-        _ => header,
-    }
 }
 
 /// What one request answered.
