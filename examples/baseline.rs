@@ -13,6 +13,8 @@
 //! Run: `cargo run --release --example baseline -- 127.0.0.1:8081`
 //! (`APP_KEYS__CURRENT` sets the key, as for the server).
 
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -22,7 +24,9 @@ use actix_web::cookie::time::{Duration, OffsetDateTime};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CACHE_CONTROL;
-use actix_web::{App, Error, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, Error, HttpRequest, HttpResponse, web};
+use cookie_policy::settings::ServerSettings;
+use cookie_policy::startup::Application;
 use serde_json::json;
 
 /// A cookie of the guide, built the way hand-written actix code builds it,
@@ -168,21 +172,29 @@ pub fn baseline_keys() -> Arc<KeyRing> {
 
 #[allow(dead_code)] // tests/baseline.rs includes this file as a module and uses only the app
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
+    let addr: SocketAddr = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8081".to_owned());
-    let workers: usize = std::env::var("APP_SERVER__WORKERS")
+        .unwrap_or_else(|| "127.0.0.1:8081".to_owned())
+        .parse()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let workers = std::env::var("APP_SERVER__WORKERS")
         .ok()
         .and_then(|w| w.parse().ok())
-        .unwrap_or(2);
+        .or(NonZeroUsize::new(2));
+    // The server's own defaults for timeouts and limits, and its server
+    // assembly, so that a comparison measures the policy layer alone.
+    let server = ServerSettings {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        workers,
+        ..ServerSettings::default()
+    };
     let keys = baseline_keys();
     actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || baseline_app(keys.clone()))
-            .workers(workers)
-            .bind(&addr)?;
-        for a in server.addrs() {
+        let app = Application::serve(&server, move || baseline_app(keys.clone()))?;
+        for a in app.addrs() {
             eprintln!("baseline listening on http://{a}");
         }
-        server.run().await
+        app.run_until_stopped().await
     })
 }

@@ -90,14 +90,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the server as `settings` say. Port 0 binds an ephemeral port;
-    /// [`Application::addrs`] tells which.
-    ///
-    /// This is what actix-web's `HttpServer` assembles, from actix-server
-    /// and actix-http, with one addition `HttpServer` leaves no room for:
-    /// each connection's stream carries a deadline for its next request head,
-    /// so that a later request's head on a kept-alive connection is bounded
-    /// in time as the first one's is.
+    /// Binds the server as `settings` say: [`app`] with its policy,
+    /// playground and sessions, served by [`Application::serve`].
     pub fn build(settings: &Settings) -> io::Result<Self> {
         let policy = Arc::new(settings.cookies.clone());
         let playground = settings.playground;
@@ -109,9 +103,36 @@ impl Application {
         if let Some(warning) = settings.playground_warning() {
             log::warn!("{warning}");
         }
-        let limits = Limits::from(&settings.server);
-        let host = settings.server.host.as_str();
-        let port = settings.server.port;
+        Self::serve(&settings.server, move || {
+            app(Arc::clone(&policy), playground, sessions.clone())
+        })
+    }
+
+    /// Binds the apps `make_app` makes, one per worker, on the address and
+    /// with the timeouts and limits of `server`. Port 0 binds an ephemeral
+    /// port; [`Application::addrs`] tells which.
+    ///
+    /// This is what actix-web's `HttpServer` assembles, from actix-server
+    /// and actix-http, with one addition `HttpServer` leaves no room for:
+    /// each connection's stream carries a deadline for its next request head,
+    /// so that a later request's head on a kept-alive connection is bounded
+    /// in time as the first one's is. The benchmark baseline is served here
+    /// too, so that a comparison measures the cookie policy layer alone.
+    pub fn serve<F, T, B>(server: &ServerSettings, make_app: F) -> io::Result<Self>
+    where
+        F: Fn() -> App<T> + Send + Clone + 'static,
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody + 'static,
+    {
+        let limits = Limits::from(server);
+        let host = server.host.as_str();
+        let port = server.port;
         let listeners = listeners(host, port, limits.backlog).map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -127,7 +148,7 @@ impl Application {
             .disable_signals()
             .backlog(limits.backlog)
             .max_concurrent_connections(limits.max_connections);
-        if let Some(workers) = settings.server.workers {
+        if let Some(workers) = server.workers {
             builder = builder.workers(workers.get());
         }
         let mut addrs = Vec::with_capacity(listeners.len());
@@ -136,15 +157,9 @@ impl Application {
             addrs.push(addr);
             // Tells kept-alive connections to close when the server stops.
             let stopping = builder.graceful_shutdown_signal();
-            let policy = Arc::clone(&policy);
-            let sessions = sessions.clone();
+            let make_app = make_app.clone();
             builder = builder.listen(format!("cookie-policy-{addr}"), listener, move || {
-                http_service(
-                    app(Arc::clone(&policy), playground, sessions.clone()),
-                    limits,
-                    addr,
-                    stopping.clone(),
-                )
+                http_service(make_app(), limits, addr, stopping.clone())
             })?;
         }
         Ok(Self {
