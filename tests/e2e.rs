@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use ureq::Agent;
 
+mod common;
+
+use common::redis::Redis;
+
 const BIN: &str = env!("CARGO_BIN_EXE_cookie-policy");
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 /// A second key, for a ring of two.
@@ -680,4 +684,79 @@ fn the_binary_starts_while_redis_is_down_and_answers_503_on_sessions_only() {
     );
     let (status, _, body) = get(&agent, &server.url("/healthz"));
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+}
+
+/// The `Set-Cookie` headers of a GET, with redirects not followed.
+fn set_cookies_of(agent: &Agent, url: &str) -> (u16, Vec<String>, String) {
+    let mut res = agent
+        .get(url)
+        .config()
+        .max_redirects(0)
+        .build()
+        .call()
+        .expect("the request completes");
+    let status = res.status().as_u16();
+    let cookies = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ASCII").to_owned())
+        .collect();
+    let body = res.body_mut().read_to_string().expect("a text body");
+    (status, cookies, body)
+}
+
+/// The body of a raw response.
+fn body_of(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, body)| body)
+}
+
+#[test]
+fn two_binaries_share_one_redis_and_a_logout_on_one_revokes_on_the_other() {
+    let redis = Redis::start();
+    let env = [
+        ("APP_KEYS__CURRENT", KEY),
+        ("APP_SESSIONS__STORE", "redis"),
+        ("APP_SESSIONS__REDIS_URL", &redis.url()),
+    ];
+    let one = Server::start("development", &env);
+    let two = Server::start("development", &env);
+    let agent = agent();
+
+    let (status, cookies, body) = set_cookies_of(&agent, &one.url("/session/login?user=alice"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"Logged in as alice"}"#)
+    );
+    let [sid] = cookies.as_slice() else {
+        panic!("one session cookie: {cookies:?}")
+    };
+    assert!(
+        sid.starts_with("__Host-sid=")
+            && sid.ends_with("; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=86400"),
+        "{sid}"
+    );
+    // A jar keeps a Secure cookie over plain HTTP only with TLS, so the
+    // client here sends the pair by hand, as a browser would over HTTPS.
+    let pair = sid.split(';').next().expect("a pair");
+
+    let me = raw_get(&two.base, "/session/me", pair);
+    assert!(me.starts_with("HTTP/1.1 200 OK\r\n"), "{me}");
+    assert_eq!(body_of(&me), r#"{"user":"alice"}"#);
+
+    let logout = raw_get(&two.base, "/session/logout", pair);
+    assert_eq!(body_of(&logout), r#"{"message":"Logged out"}"#);
+    assert!(
+        logout.contains("\r\nset-cookie: __Host-sid=; "),
+        "the logout removes the cookie: {logout}"
+    );
+
+    // The cookie as it was before the logout, replayed on the instance that
+    // issued it: revoked there too, since the session is gone from Redis.
+    let not_logged_in = r#"{"detail":[{"type":"not_logged_in","loc":["cookie","__Host-sid"],"msg":"no session is signed in; sign in at /session/login?user=NAME"}]}"#;
+    for server in [&one, &two] {
+        let replayed = raw_get(&server.base, "/session/me", pair);
+        assert!(replayed.starts_with("HTTP/1.1 401 "), "{replayed}");
+        assert_eq!(body_of(&replayed), not_logged_in);
+    }
 }
