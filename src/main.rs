@@ -15,8 +15,12 @@ Configuration, each layer over the one before:
   3. environment variables APP_<SECTION>__<KEY>, such as APP_SERVER__PORT=9000,
      APP_COOKIES__SAME_SITE=strict or APP_KEYS__CURRENT=<key from `keygen`>
 
-The production profile needs APP_KEYS__CURRENT for protected cookies:
+The production profile needs a key for protected cookies, inline or in a file
+of one key a line (the current one first, then previous ones):
   APP_ENV=production APP_KEYS__CURRENT=\"$(cookie-policy keygen)\" cookie-policy
+  APP_ENV=production APP_KEYS__FILE=/run/secrets/cookie-keys cookie-policy
+SIGHUP re-reads the keys and rotates them without a restart; SIGTERM and
+SIGINT stop gracefully.
 
 Logging: RUST_LOG (default info), for example RUST_LOG=debug.";
 
@@ -89,7 +93,7 @@ fn main() -> ExitCode {
 
 fn serve(settings: &Settings) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async {
-        let app = Application::build(settings)?;
+        let app = Application::build(settings)?.reload_keys_on_sighup(Settings::load);
         let addrs: Vec<String> = app.addrs().iter().map(|a| format!("http://{a}")).collect();
         log::info!(
             "cookie-policy listening on {} (profile: {})",

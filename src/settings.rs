@@ -264,6 +264,12 @@ pub struct KeySettings {
     /// `KeyRing::with_context`). Not secret. Changing it invalidates every
     /// protected cookie. Default: empty. Environment: `APP_KEYS__CONTEXT`.
     pub context: String,
+    /// A file of keys instead of `current` and `previous`, as secret stores
+    /// mount them: one base64 key a line, the current one first, then the
+    /// previous ones, newest first; blank lines and `#` comment lines are
+    /// ignored. A relative path is taken from the working directory. Read
+    /// at start and again on SIGHUP. Environment: `APP_KEYS__FILE`.
+    pub file: Option<PathBuf>,
 }
 
 /// `keys.previous` as a list of keys, or one key alone: mid-rotation,
@@ -304,6 +310,7 @@ impl fmt::Debug for KeySettings {
             .field("current", &self.current.as_ref().map(|_| "<redacted>"))
             .field("previous", &self.previous.len())
             .field("context", &self.context)
+            .field("file", &self.file)
             .finish()
     }
 }
@@ -312,10 +319,11 @@ impl Serialize for KeySettings {
     /// Says which keys are set, never what they are.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = serializer.serialize_struct("KeySettings", 3)?;
+        let mut st = serializer.serialize_struct("KeySettings", 4)?;
         st.serialize_field("current", &self.current.as_ref().map(|_| "<redacted>"))?;
         st.serialize_field("previous", &vec!["<redacted>"; self.previous.len()])?;
         st.serialize_field("context", &self.context)?;
+        st.serialize_field("file", &self.file)?;
         st.end()
     }
 }
@@ -430,16 +438,18 @@ impl Settings {
     /// development profile, keys that are obviously not random (production
     /// refuses them).
     pub fn key_warnings(&self) -> Vec<String> {
-        let weak = self
-            .cookies
-            .keys()
-            .map(KeyRing::weaknesses)
-            .unwrap_or_default();
-        weak.iter()
+        let Some(ring) = self.cookies.keys() else {
+            return Vec::new();
+        };
+        ring.weaknesses()
+            .iter()
             .map(|e| {
+                let which = match &self.keys.file {
+                    Some(path) => format!("file: {} {}", path.display(), e.which()),
+                    None => e.which().to_owned(),
+                };
                 format!(
-                    "keys.{}: {}; the production profile refuses such a key",
-                    e.which(),
+                    "keys.{which}: {}; the production profile refuses such a key",
                     e.problem()
                 )
             })
@@ -625,36 +635,88 @@ fn key_ring(
     figment: &Figment,
 ) -> Result<Option<KeyRing>, SettingsError> {
     let keys = &layers.keys;
-    let Some(current) = &keys.current else {
-        if !keys.previous.is_empty() {
-            return Err(SettingsError::Invalid(vec![format!(
-                "  keys.previous: previous keys only verify; set keys.current too ({})",
+    let invalid = |line: String| SettingsError::Invalid(vec![line]);
+    let ring = match (&keys.file, &keys.current) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(format!(
+                "  keys.file: give the keys in the file or as keys.current and keys.previous, not both ({}; keys.current {})",
+                origin(figment, "keys.file"),
+                origin(figment, "keys.current")
+            )));
+        }
+        (Some(_), None) if !keys.previous.is_empty() => {
+            return Err(invalid(format!(
+                "  keys.file: the previous keys go in the file, after the current one ({}; keys.previous {})",
+                origin(figment, "keys.file"),
                 origin(figment, "keys.previous")
-            )]));
+            )));
         }
-        let protected: Vec<&str> = (layers.cookies.overrides.iter())
-            .filter(|(_, o)| o.protection.is_some())
-            .map(|(name, _)| name.as_str())
-            .collect();
-        if protected.is_empty() {
-            return Ok(None);
+        (Some(path), None) => {
+            let from = origin(figment, "keys.file");
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                invalid(format!(
+                    "  keys.file: cannot read {}: {e} ({from})",
+                    path.display()
+                ))
+            })?;
+            KeyRing::from_key_file_contents(&text)
+                .map_err(|e| invalid(file_key_problem(&e, path, &from)))?
         }
-        if profile == Profile::Production {
-            return Err(SettingsError::MissingKey(protected.join(", ")));
+        (None, Some(current)) => {
+            let previous: Vec<&str> = keys.previous.iter().map(String::as_str).collect();
+            KeyRing::from_base64(current, &previous)
+                .map_err(|e| invalid(key_problem(&e, figment)))?
         }
-        return KeyRing::ephemeral()
-            .map(Some)
-            .map_err(|e| SettingsError::Invalid(vec![format!("  keys: {e}")]));
+        (None, None) => {
+            if !keys.previous.is_empty() {
+                return Err(invalid(format!(
+                    "  keys.previous: previous keys only verify; set keys.current too ({})",
+                    origin(figment, "keys.previous")
+                )));
+            }
+            let protected: Vec<&str> = (layers.cookies.overrides.iter())
+                .filter(|(_, o)| o.protection.is_some())
+                .map(|(name, _)| name.as_str())
+                .collect();
+            if protected.is_empty() {
+                return Ok(None);
+            }
+            if profile == Profile::Production {
+                return Err(SettingsError::MissingKey(protected.join(", ")));
+            }
+            return KeyRing::ephemeral()
+                .map(Some)
+                .map_err(|e| invalid(format!("  keys: {e}")));
+        }
     };
-    let previous: Vec<&str> = keys.previous.iter().map(String::as_str).collect();
-    let ring = KeyRing::from_base64(current, &previous)
-        .map_err(|e| SettingsError::Invalid(vec![key_problem(&e, figment)]))?
-        .with_context(&keys.context);
+    let ring = ring.with_context(&keys.context);
     if profile == Profile::Production && !ring.weaknesses().is_empty() {
-        let lines = ring.weaknesses().iter().map(|e| key_problem(e, figment));
+        let lines = ring.weaknesses().iter().map(|e| match &keys.file {
+            Some(path) => file_key_problem(e, path, &origin(figment, "keys.file")),
+            None => key_problem(e, figment),
+        });
         return Err(SettingsError::Invalid(lines.collect()));
     }
     Ok(Some(ring))
+}
+
+/// One line on a key of `keys.file`: the file, the line, what is wrong,
+/// what to do, where the file's name came from; never the key itself.
+fn file_key_problem(e: &KeyError, path: &Path, from: &str) -> String {
+    let advice = if e.wants_a_new_key() {
+        "; generate one with `cookie-policy keygen`"
+    } else {
+        ""
+    };
+    let line = match e.which() {
+        which if which.starts_with("line ") => format!(" {which}"),
+        _ => String::new(),
+    };
+    format!(
+        "  keys.file: {}{line}: {}{advice} ({from})",
+        path.display(),
+        e.problem()
+    )
 }
 
 /// One line on a key: which, what is wrong, what to do, where it came from;
@@ -767,7 +829,7 @@ fn describe_key_error(key: &str, kind: &figment::error::Kind) -> String {
     };
     let (expected, what_to_do) = match key {
         "keys" => (
-            "a table of `current` and `previous`",
+            "a table of `current`, `previous` or `file`",
             "set keys.current (APP_KEYS__CURRENT, two underscores) to a key from `cookie-policy keygen`",
         ),
         "keys.previous" => (
@@ -1178,6 +1240,108 @@ mod tests {
     }
 
     #[test]
+    fn a_key_file_gives_the_current_key_then_the_previous_ones() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.create_file(
+                "keys",
+                &format!("# the current key first\n{KEY}\n\n  {OTHER_KEY}  \n"),
+            )?;
+            jail.set_env("APP_KEYS__FILE", "keys");
+            let s = load(jail, Profile::Production).unwrap();
+            let ring = s.cookies.keys().expect("a ring");
+            assert!(!ring.is_ephemeral());
+            assert_eq!(ring.previous_count(), 1);
+            assert_eq!(s.keys.file.as_deref(), Some(Path::new("keys")));
+            // Only the file's name is printed, never what it holds.
+            let json = serde_json::to_string(&s.keys).unwrap();
+            assert_eq!(
+                json,
+                r#"{"current":null,"previous":[],"context":"","file":"keys"}"#
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_key_file_that_fails_a_check_is_named_with_its_line_never_its_keys() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_KEYS__FILE", "keys");
+            let cases = [
+                (
+                    format!("{KEY}\n# retired\nc2hvcnQ=\n"),
+                    "keys.file: keys line 3: is 5 bytes; a key needs at least 32 random bytes; generate one with `cookie-policy keygen` (from APP_KEYS__FILE)",
+                ),
+                (
+                    format!("{KEY}\n{KEY}\n"),
+                    "keys.file: keys line 2: is the same key as line 1; list each key once (from APP_KEYS__FILE)",
+                ),
+                (
+                    "# nothing yet\n\n".to_owned(),
+                    "keys.file: keys: holds no key; write one base64 key a line, the current one first; generate one with `cookie-policy keygen` (from APP_KEYS__FILE)",
+                ),
+            ];
+            for (contents, expected) in cases {
+                jail.create_file("keys", &contents)?;
+                let e = load(jail, Profile::Development).unwrap_err().to_string();
+                assert_eq!(e, format!("invalid configuration:\n  {expected}"));
+                assert!(!e.contains(KEY));
+            }
+            std::fs::remove_file(jail.directory().join("keys")).unwrap();
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  keys.file: cannot read keys: No such file or directory (os error 2) (from APP_KEYS__FILE)"
+            );
+            let zeros = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+            jail.create_file("keys", &format!("{KEY}\n{zeros}\n"))?;
+            let e = load(jail, Profile::Production).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  keys.file: keys line 2: is one byte repeated, not random; use 32 random bytes, base64-encoded; generate one with `cookie-policy keygen` (from APP_KEYS__FILE)"
+            );
+            let dev = load(jail, Profile::Development).unwrap();
+            assert_eq!(
+                dev.key_warnings(),
+                [
+                    "keys.file: keys line 2: is one byte repeated, not random; use 32 random bytes, base64-encoded; the production profile refuses such a key"
+                ]
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_key_file_and_inline_keys_together_are_refused() {
+        Jail::expect_with(|jail| {
+            files(jail, "[keys]\nfile = \"keys\"", "");
+            jail.create_file("keys", KEY)?;
+            jail.set_env("APP_KEYS__CURRENT", OTHER_KEY);
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            let default = jail.directory().join("config/default.toml");
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  keys.file: give the keys in the file or as keys.current and keys.previous, not both (in {}; keys.current from APP_KEYS__CURRENT)",
+                    default.display()
+                )
+            );
+            jail.clear_env();
+            jail.set_env("APP_KEYS__PREVIOUS", OTHER_KEY);
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "invalid configuration:\n  keys.file: the previous keys go in the file, after the current one (in {}; keys.previous from APP_KEYS__PREVIOUS)",
+                    default.display()
+                )
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn keys_that_are_not_random_are_refused_in_production_and_warned_of_in_development() {
         Jail::expect_with(|jail| {
             files(jail, "", "");
@@ -1213,7 +1377,10 @@ mod tests {
             files(jail, "[keys]\ncontext = \"shop\"", "");
             jail.set_env("APP_KEYS__CURRENT", KEY);
             let s = load(jail, Profile::Production).unwrap();
-            assert_eq!(s.cookies.keys().map(KeyRing::context), Some("shop"));
+            assert_eq!(
+                s.cookies.keys().as_deref().map(KeyRing::context),
+                Some("shop")
+            );
             assert_eq!(s.keys.context, "shop");
             Ok(())
         });
@@ -1231,7 +1398,7 @@ mod tests {
             let json = serde_json::to_string(&s.keys).unwrap();
             assert_eq!(
                 json,
-                r#"{"current":"<redacted>","previous":["<redacted>"],"context":""}"#
+                r#"{"current":"<redacted>","previous":["<redacted>"],"context":"","file":null}"#
             );
             assert!(!format!("{s:?}").contains(KEY));
             assert!(!format!("{s:?}").contains(OTHER_KEY));
@@ -1282,7 +1449,7 @@ mod tests {
             (
                 "APP_KEYS",
                 KEY.to_owned(),
-                "keys: expected a table of `current` and `previous`, found a string (the value is not printed); set keys.current (APP_KEYS__CURRENT, two underscores) to a key from `cookie-policy keygen` (from APP_KEYS)",
+                "keys: expected a table of `current`, `previous` or `file`, found a string (the value is not printed); set keys.current (APP_KEYS__CURRENT, two underscores) to a key from `cookie-policy keygen` (from APP_KEYS)",
             ),
         ];
         for (variable, value, message) in cases {

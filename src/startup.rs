@@ -23,7 +23,7 @@ use head_deadline::DeadlineIo;
 
 use crate::routes;
 use crate::sessions::Sessions;
-use crate::settings::{PlaygroundSettings, ServerSettings, Settings};
+use crate::settings::{PlaygroundSettings, ServerSettings, Settings, SettingsError};
 use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
 
 /// How long a stopping server waits for requests in flight, in seconds.
@@ -87,6 +87,10 @@ pub fn security_headers() -> DefaultHeaders {
 pub struct Application {
     server: Server,
     addrs: Vec<SocketAddr>,
+    /// The running cookie policy, whose keys SIGHUP can replace.
+    policy: Option<Arc<CookiePolicy>>,
+    /// Where SIGHUP reads the keys from.
+    reload: Option<Box<dyn Fn() -> Result<Settings, SettingsError>>>,
 }
 
 impl Application {
@@ -103,9 +107,26 @@ impl Application {
         if let Some(warning) = settings.playground_warning() {
             log::warn!("{warning}");
         }
-        Self::serve(&settings.server, move || {
+        let running = Arc::clone(&policy);
+        let mut application = Self::serve(&settings.server, move || {
             app(Arc::clone(&policy), playground, sessions.clone())
-        })
+        })?;
+        application.policy = Some(running);
+        Ok(application)
+    }
+
+    /// On SIGHUP, takes the keys of the settings `load` gives (the server
+    /// passes [`Settings::load`]: the configuration files and environment
+    /// as they are then) in place of the running ones; see [`reload_keys`].
+    /// Without it, or for a server of [`Application::serve`], SIGHUP is
+    /// left to the system.
+    #[must_use]
+    pub fn reload_keys_on_sighup(
+        mut self,
+        load: impl Fn() -> Result<Settings, SettingsError> + 'static,
+    ) -> Self {
+        self.reload = Some(Box::new(load));
+        self
     }
 
     /// Binds the apps `make_app` makes, one per worker, on the address and
@@ -165,6 +186,8 @@ impl Application {
         Ok(Self {
             server: builder.run(),
             addrs,
+            policy: None,
+            reload: None,
         })
     }
 
@@ -203,8 +226,55 @@ impl Application {
                     on_terminate.await;
                 }
             });
+            if let (Some(policy), Some(load)) = (self.policy, self.reload) {
+                let mut hangup = signal(SignalKind::hangup())?;
+                actix_web::rt::spawn(async move {
+                    while hangup.recv().await.is_some() {
+                        reload_keys(&policy, load());
+                    }
+                });
+            }
         }
         self.server.await
+    }
+}
+
+/// A key rotation without a restart: the key ring of `loaded` replaces the
+/// one `policy` runs with, for the requests that read or write a protected
+/// cookie from then on; connections and requests in flight go on. Logs one
+/// line saying what happened, never a key:
+///
+/// - the new ring, as `keys reloaded: a current key and N previous`;
+/// - an error when the configuration no longer loads (a key file that
+///   cannot be read, a key that fails the checks), and the old ring stays;
+/// - a warning when no key is configured any more (development's key for
+///   the process, which a reload would replace with another and so log
+///   everyone out), and the old ring stays.
+///
+/// Other settings are read but not applied: they take a restart.
+pub fn reload_keys(policy: &CookiePolicy, loaded: Result<Settings, SettingsError>) {
+    let settings = match loaded {
+        Ok(settings) => settings,
+        Err(e) => {
+            let e = e.to_string().replace("\n  ", " ").replace('\n', " ");
+            log::error!("SIGHUP: keys not reloaded, the running ones stay: {e}");
+            return;
+        }
+    };
+    match settings.cookies.keys() {
+        Some(ring) if !ring.is_ephemeral() => {
+            for warning in settings.key_warnings() {
+                log::warn!("{warning}");
+            }
+            log::info!(
+                "SIGHUP: keys reloaded: a current key and {} previous",
+                ring.previous_count()
+            );
+            policy.replace_keys(ring.as_ref().clone());
+        }
+        _ => log::warn!(
+            "SIGHUP: no key is configured (keys.file or keys.current); the running keys stay"
+        ),
     }
 }
 

@@ -80,6 +80,21 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
+    /// The first log line from now on that contains `text`, within 10 s.
+    fn wait_for_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .log
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no log line with {text:?} within 10 s"));
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+
     /// Sends SIGTERM and waits up to `limit` for the process to exit.
     fn terminate(&mut self, limit: Duration) -> ExitStatus {
         self.signal("TERM");
@@ -372,8 +387,7 @@ fn the_private_session_cookie_is_ciphertext_in_the_jar_and_plain_to_the_app() {
     );
     // A jar that keeps Secure cookies over plain HTTP needs TLS here, so this
     // drives the jar by hand with the header the server sent.
-    let agent = agent();
-    let mut res = agent
+    let mut res = agent()
         .get(server.url("/cookies/set?session=alice"))
         .config()
         .max_redirects(0)
@@ -759,4 +773,140 @@ fn two_binaries_share_one_redis_and_a_logout_on_one_revokes_on_the_other() {
         assert!(replayed.starts_with("HTTP/1.1 401 "), "{replayed}");
         assert_eq!(body_of(&replayed), not_logged_in);
     }
+}
+
+/// The value of the `session` cookie a raw response sets, if it sets one.
+fn session_set_by(response: &str) -> Option<String> {
+    response
+        .split("\r\n")
+        .find_map(|line| line.strip_prefix("set-cookie: session="))
+        .and_then(|rest| rest.split(';').next())
+        .map(|value| format!("session={value}"))
+}
+
+#[test]
+fn sighup_rotates_keys_from_the_key_file_in_stages_with_requests_in_flight() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    let dir = std::env::temp_dir().join(format!("cookie-policy-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("keys");
+    // Replaced whole, as a secret store or `mv` does, never half-written.
+    let write_keys = |contents: &str| {
+        let next = dir.join("keys.next");
+        std::fs::write(&next, contents).expect("writes");
+        std::fs::rename(&next, &file).expect("renames");
+    };
+    let (old, new) = (KEY, OTHER_KEY);
+    write_keys(&format!("# the current key first\n{old}\n"));
+    let server = Server::start(
+        "development",
+        &[("APP_KEYS__FILE", file.to_str().expect("a UTF-8 path"))],
+    );
+
+    // A private cookie sealed under the old key.
+    let mut res = agent()
+        .get(server.url("/cookies/set?session=alice"))
+        .config()
+        .max_redirects(0)
+        .build()
+        .call()
+        .expect("the request completes");
+    let set = res
+        .headers()
+        .get("set-cookie")
+        .expect("a cookie")
+        .to_str()
+        .expect("ASCII");
+    let sealed_old = set.split(';').next().expect("a pair").to_owned();
+    let _ = res.body_mut().read_to_string();
+    let reads = |cookie: &str| raw_get(&server.base, "/cookies", cookie);
+    let alice = "\r\n\r\n{\"cookies\":{\"session\":\"alice\"}}";
+    assert!(reads(&sealed_old).ends_with(alice));
+
+    // Requests in flight through every reload: kept-alive connections,
+    // each answer checked.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sent, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let load: Vec<_> = (0..2)
+        .map(|_| {
+            let (stop, sent, failed) = (stop.clone(), sent.clone(), failed.clone());
+            let url = server.url("/profile");
+            std::thread::spawn(move || {
+                let agent = agent();
+                while !stop.load(Ordering::Relaxed) {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    let answer = agent.get(&url).header("cookie", "username=alice").call();
+                    let ok = answer.is_ok_and(|mut r| {
+                        r.status() == 200
+                            && r.body_mut()
+                                .read_to_string()
+                                .is_ok_and(|body| body == r#"{"message":"Welcome back, alice!"}"#)
+                    });
+                    if !ok {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    while sent.load(Ordering::Relaxed) < 10 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let reload = |contents: &str, expected: &str| {
+        write_keys(contents);
+        server.signal("HUP");
+        server.wait_for_log(expected)
+    };
+
+    // 1. The new key joins as a previous one: it verifies, the old one protects.
+    reload(
+        &format!("{old}\n{new}\n"),
+        "SIGHUP: keys reloaded: a current key and 1 previous",
+    );
+    let answer = reads(&sealed_old);
+    assert!(answer.ends_with(alice), "{answer}");
+    assert_eq!(session_set_by(&answer), None, "still under the current key");
+
+    // 2. The new key is promoted: the old cookie still reads, and is
+    //    re-issued under the new key on that same response.
+    reload(
+        &format!("{new}\n{old}\n"),
+        "SIGHUP: keys reloaded: a current key and 1 previous",
+    );
+    let answer = reads(&sealed_old);
+    assert!(answer.ends_with(alice), "{answer}");
+    let sealed_new = session_set_by(&answer).expect("re-issued under the new key");
+    assert_ne!(sealed_new, sealed_old);
+
+    // 3. The old key is dropped: only what the new key sealed reads.
+    reload(
+        &format!("{new}\n"),
+        "SIGHUP: keys reloaded: a current key and 0 previous",
+    );
+    assert!(reads(&sealed_old).ends_with("\r\n\r\n{\"cookies\":{}}"));
+    assert!(reads(&sealed_new).ends_with(alice));
+
+    // A file that fails the checks leaves the running ring, with one error
+    // naming the file and line, never a key.
+    let error = reload(&format!("{new}\nnot a key\n"), "SIGHUP: keys not reloaded");
+    assert!(
+        error.contains(&format!(
+            "ERROR cookie_policy::startup] SIGHUP: keys not reloaded, the running ones stay: invalid configuration: keys.file: {} line 2: is not base64; generate one with `cookie-policy keygen` (from APP_KEYS__FILE)",
+            file.display()
+        )),
+        "{error}"
+    );
+    assert!(!error.contains(new) && !error.contains(old));
+    assert!(reads(&sealed_new).ends_with(alice));
+
+    stop.store(true, Ordering::Relaxed);
+    for thread in load {
+        thread.join().expect("the load thread ends");
+    }
+    let (sent, failed) = (sent.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    assert!(sent > 20, "requests were in flight throughout: {sent}");
+    assert_eq!(failed, 0, "of {sent} requests");
+    let _ = std::fs::remove_dir_all(&dir);
 }

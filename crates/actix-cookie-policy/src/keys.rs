@@ -105,8 +105,9 @@ impl KeyError {
         }
     }
 
-    /// Which key: `current`, `previous[<i>]`, or `random` for the key of
-    /// [`KeyRing::ephemeral`].
+    /// Which key: `current`, `previous[<i>]`, `line <n>` for a key of
+    /// [`KeyRing::from_key_file_contents`] (`file` for a file without any),
+    /// or `random` for the key of [`KeyRing::ephemeral`].
     pub fn which(&self) -> &str {
         &self.which
     }
@@ -282,28 +283,75 @@ impl KeyRing {
     /// is not random enough is accepted, so that tests can use fixed keys:
     /// [`KeyRing::weaknesses`] reports it.
     pub fn from_base64(current: &str, previous: &[&str]) -> Result<Self, KeyError> {
-        let current = decode_key("current", current)?;
-        let previous = (previous.iter().enumerate())
-            .map(|(i, text)| decode_key(&key_name(i + 1), text))
-            .collect::<Result<Vec<_>, _>>()?;
-        let keys: Vec<&[u8]> = std::iter::once(&current)
-            .chain(&previous)
-            .map(Vec::as_slice)
+        let keys: Vec<(String, &str)> = std::iter::once(current)
+            .chain(previous.iter().copied())
+            .enumerate()
+            .map(|(i, text)| (key_name(i), text))
             .collect();
-        for (later, key) in keys.iter().enumerate() {
-            if let Some(first) = keys[..later].iter().position(|k| k == key) {
-                return Err(KeyError::duplicate(&key_name(later), &key_name(first)));
+        Self::from_named(&keys)
+    }
+
+    /// A ring from the text of a key file, the way secret stores mount
+    /// them (a Docker or Kubernetes secret): one base64 key a line, the
+    /// first the current one and the rest previous ones, newest first.
+    /// Blank lines and lines that start with `#` are ignored. The same
+    /// checks as [`KeyRing::from_base64`]; errors and
+    /// [`KeyRing::weaknesses`] name a key by its line (`line 3`), never by
+    /// its value.
+    ///
+    /// ```
+    /// use actix_cookie_policy::KeyRing;
+    ///
+    /// let (new, old) = (KeyRing::generate_key()?, KeyRing::generate_key()?);
+    /// let ring = KeyRing::from_key_file_contents(&format!("# rotated in\n{new}\n{old}\n"))?;
+    /// assert_eq!(ring.previous_count(), 1);
+    /// let err = KeyRing::from_key_file_contents(&format!("{new}\n\nnot a key\n")).unwrap_err();
+    /// assert_eq!(err.which(), "line 3");
+    /// assert_eq!(err.problem(), "is not base64");
+    /// # Ok::<(), actix_cookie_policy::KeyError>(())
+    /// ```
+    pub fn from_key_file_contents(contents: &str) -> Result<Self, KeyError> {
+        let keys: Vec<(String, &str)> = (contents.lines().enumerate())
+            .map(|(i, line)| (format!("line {}", i + 1), line.trim()))
+            .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+            .collect();
+        if keys.is_empty() {
+            return Err(KeyError::new(
+                "file",
+                "holds no key; write one base64 key a line, the current one first",
+            ));
+        }
+        Self::from_named(&keys)
+    }
+
+    /// A ring from `(name, base64)` pairs, the current key first; errors
+    /// and weaknesses say each key's name.
+    fn from_named(keys: &[(String, &str)]) -> Result<Self, KeyError> {
+        let bytes = (keys.iter())
+            .map(|(name, text)| decode_key(name, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (later, key) in bytes.iter().enumerate() {
+            if let Some(first) = bytes[..later].iter().position(|k| k == key) {
+                return Err(KeyError::duplicate(&keys[later].0, &keys[first].0));
             }
         }
+        let Some((current, previous)) = bytes.split_first() else {
+            return Err(KeyError::new("current", "is missing"));
+        };
         Ok(Self {
-            weaknesses: (keys.iter().enumerate())
-                .filter_map(|(i, key)| weakness(&key_name(i), key))
+            weaknesses: (keys.iter().zip(&bytes))
+                .filter_map(|((name, _), key)| weakness(name, key))
                 .collect(),
-            current: Key::new(&current),
+            current: Key::new(current),
             previous: previous.iter().map(|key| Key::new(key)).collect(),
             context: String::new(),
             ephemeral: false,
         })
+    }
+
+    /// How many previous keys the ring holds: keys that only verify.
+    pub fn previous_count(&self) -> usize {
+        self.previous.len()
     }
 
     /// A ring with one random key that lives as long as the process, for

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use arc_swap::ArcSwapOption;
+
 use cookie::Cookie;
 use cookie::time::{Duration, OffsetDateTime};
 
@@ -54,7 +56,9 @@ pub struct CookiePolicy {
     overrides: BTreeMap<String, CookieAttributes>,
     /// Prefixed names on the wire (`__Host-sid`) to their declared names (`sid`).
     prefixed: BTreeMap<String, String>,
-    keys: Option<Arc<KeyRing>>,
+    /// Shared by the policy's clones, so that [`CookiePolicy::replace_keys`]
+    /// reaches every worker that holds one.
+    keys: Arc<ArcSwapOption<KeyRing>>,
     /// In the `report` mode, what was already logged.
     reported: Arc<Reported>,
 }
@@ -173,7 +177,7 @@ impl CookiePolicy {
             defaults,
             overrides,
             prefixed,
-            keys: keys.map(Arc::new),
+            keys: Arc::new(ArcSwapOption::from(keys.map(Arc::new))),
             reported: Arc::default(),
         })
     }
@@ -194,9 +198,33 @@ impl CookiePolicy {
         self.reported.first_time(name, rule)
     }
 
-    /// The key ring, when one was given.
-    pub fn keys(&self) -> Option<&KeyRing> {
-        self.keys.as_deref()
+    /// The key ring in use, when one was given.
+    pub fn keys(&self) -> Option<Arc<KeyRing>> {
+        self.keys.load_full()
+    }
+
+    /// Puts `keys` in place of the policy's key ring, for this policy and
+    /// every clone of it, for the cookies read and written from then on: a
+    /// key rotation without a restart. A request in flight finishes with
+    /// the ring it started each step with; nothing else changes.
+    ///
+    /// ```
+    /// use actix_cookie_policy::{CookieOverride, CookiePolicy, KeyRing, Protection};
+    ///
+    /// let (old, new) = (KeyRing::generate_key()?, KeyRing::generate_key()?);
+    /// let session = CookieOverride::default().protection(Protection::Private);
+    /// let policy = CookiePolicy::builder()
+    ///     .cookie("session", session)
+    ///     .keys(KeyRing::from_base64(&old, &[])?)
+    ///     .build()?;
+    /// let worker = policy.clone();
+    /// // The new key protects from now on; cookies under the old one still read.
+    /// policy.replace_keys(KeyRing::from_base64(&new, &[&old])?);
+    /// assert_eq!(worker.keys().map(|k| k.previous_count()), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn replace_keys(&self, keys: KeyRing) {
+        self.keys.store(Some(Arc::new(keys)));
     }
 
     /// The attributes the policy writes for the cookie `name`, given as
@@ -351,7 +379,8 @@ impl CookiePolicy {
         host: &dyn Fn() -> Option<String>,
     ) -> Result<bool, CookieError> {
         cookie.fill(attrs);
-        if let (Some(protection), Some(keys)) = (attrs.protection, self.keys())
+        if let Some(protection) = attrs.protection
+            && let Some(keys) = self.keys()
             && !cookie.is_removal(now)
         {
             if cookie.value.contains('"') {

@@ -653,3 +653,55 @@ fn no_error_and_no_debug_output_holds_key_material() {
         assert!(!output.contains("horse"), "{output}");
     }
 }
+
+#[test]
+fn a_key_file_reads_as_the_same_ring_as_the_keys_given_inline() {
+    let file = KeyRing::from_key_file_contents(&format!(
+        "# rotated: the new key first\n\n  {K2}\r\n# retired\n{K1}\n"
+    ))
+    .unwrap();
+    let inline = ring(K2, &[K1]);
+    let t = unix_seconds(now());
+    let sealed = inline
+        .protect(Protection::Signed, "sid", "alice", t)
+        .unwrap();
+    let opened = file.unprotect(Protection::Signed, "sid", &sealed, now(), None);
+    assert_eq!(opened.map(|v| v.rotated), Ok(false));
+    let under_k1 = ring(K1, &[])
+        .protect(Protection::Signed, "sid", "alice", t)
+        .unwrap();
+    let opened = file.unprotect(Protection::Signed, "sid", &under_k1, now(), None);
+    assert_eq!(opened.map(|v| v.rotated), Ok(true), "K1 only verifies");
+    assert_eq!(file.previous_count(), 1);
+}
+
+#[test]
+fn a_key_file_names_each_key_by_its_line() {
+    let problem = |contents: &str| {
+        let e = KeyRing::from_key_file_contents(contents).unwrap_err();
+        (e.which().to_owned(), e.problem().to_owned())
+    };
+    assert_eq!(
+        problem(&format!("{K1}\n# a comment\n{K1}\n")),
+        (
+            "line 3".to_owned(),
+            "is the same key as line 1; list each key once".to_owned()
+        )
+    );
+    // A `#` after a key is not a comment: the line is not base64.
+    assert_eq!(
+        problem(&format!("{K1} # current\n")),
+        ("line 1".to_owned(), "is not base64".to_owned())
+    );
+    assert_eq!(
+        problem("\n# none\n"),
+        (
+            "file".to_owned(),
+            "holds no key; write one base64 key a line, the current one first".to_owned()
+        )
+    );
+    let zeros = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let weak = KeyRing::from_key_file_contents(&format!("{K1}\n{zeros}\n")).unwrap();
+    let named: Vec<&str> = weak.weaknesses().iter().map(KeyError::which).collect();
+    assert_eq!(named, ["line 2"]);
+}
