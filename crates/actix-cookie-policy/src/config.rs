@@ -257,6 +257,9 @@ pub struct CookiePolicyConfig {
     pub max_pairs: usize,
     /// Per-cookie overrides, keyed by cookie name: `[cookies.overrides.<name>]`.
     pub overrides: BTreeMap<String, CookieOverride>,
+    /// Which unsafe requests from other origins are accepted (R23):
+    /// `[cookies.cross_origin]`.
+    pub cross_origin: CrossOriginConfig,
 }
 
 impl Default for CookiePolicyConfig {
@@ -277,7 +280,74 @@ impl Default for CookiePolicyConfig {
             max_header_bytes: 8192,
             max_pairs: 100,
             overrides: BTreeMap::new(),
+            cross_origin: CrossOriginConfig::default(),
         }
+    }
+}
+
+/// Cross-origin protection (R23), `[cookies.cross_origin]`: a request with
+/// an unsafe method (anything but GET, HEAD, OPTIONS and TRACE) that a
+/// browser sent from another origin is answered 403
+/// `cross_origin_request`, before any handler runs. The browser tells
+/// with `Sec-Fetch-Site` (`cross-site` and `same-site` are refused,
+/// `same-origin` and `none` accepted), or, where it sends no such header,
+/// with an `Origin` that does not name the request's host. A request with
+/// neither header (curl, another server) is accepted.
+///
+/// ```
+/// use actix_cookie_policy::{CookiePolicy, CrossOriginConfig};
+///
+/// let cross_origin = CrossOriginConfig::default()
+///     .trusted_origin("https://admin.example.com")
+///     .exempt_path("/webhooks/");
+/// let policy = CookiePolicy::builder().cross_origin(cross_origin).build()?;
+/// assert_eq!(policy.config().cross_origin.exempt_paths, ["/webhooks/"]);
+/// # Ok::<(), actix_cookie_policy::PolicyConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CrossOriginConfig {
+    /// Refuse unsafe requests from other origins. Default: `true`.
+    pub enabled: bool,
+    /// Origins whose unsafe requests are accepted, as browsers send them:
+    /// `scheme://host[:port]`, such as `"https://admin.example.com"`.
+    /// Default: none.
+    pub trusted_origins: Vec<String>,
+    /// Paths whose unsafe requests are accepted from anywhere, such as a
+    /// webhook that checks its own signature: an exact path, or every path
+    /// under one that ends with `/`. Default: none.
+    pub exempt_paths: Vec<String>,
+}
+
+impl Default for CrossOriginConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            trusted_origins: Vec::new(),
+            exempt_paths: Vec::new(),
+        }
+    }
+}
+
+impl CrossOriginConfig {
+    /// Turns the check on or off.
+    pub fn enabled(mut self, on: bool) -> Self {
+        self.enabled = on;
+        self
+    }
+
+    /// Accepts unsafe requests from `origin` (`scheme://host[:port]`).
+    pub fn trusted_origin(mut self, origin: impl Into<String>) -> Self {
+        self.trusted_origins.push(origin.into());
+        self
+    }
+
+    /// Accepts unsafe requests to `path` (or under it, if it ends with
+    /// `/`) from anywhere.
+    pub fn exempt_path(mut self, path: impl Into<String>) -> Self {
+        self.exempt_paths.push(path.into());
+        self
     }
 }
 

@@ -3,7 +3,7 @@
 //! One typed cookie policy, applied by an actix-web middleware to every
 //! cookie the app writes and reads: secure by default, exact to the cookie
 //! standards (RFC 6265bis, CHIPS, OWASP). The rules it enforces, numbered
-//! R1 to R22 in errors and logs, are in the repository's
+//! R1 to R23 in errors and logs, are in the repository's
 //! `docs/cookie-rules.md`.
 //!
 //! - [`CookiePolicy`] says how every cookie is written (`Max-Age`,
@@ -59,6 +59,7 @@
 mod attributes;
 mod config;
 mod cookie_header;
+mod cross_origin;
 mod diagnostics;
 mod error;
 mod extract;
@@ -76,8 +77,8 @@ mod typed;
 
 pub use attributes::CookieAttributes;
 pub use config::{
-    CookieOverride, CookiePolicyConfig, Lifetime, MAX_LIFETIME_SECONDS, OnViolation, Prefix,
-    Priority, Protection, SameSite,
+    CookieOverride, CookiePolicyConfig, CrossOriginConfig, Lifetime, MAX_LIFETIME_SECONDS,
+    OnViolation, Prefix, Priority, Protection, SameSite,
 };
 pub use diagnostics::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use error::{

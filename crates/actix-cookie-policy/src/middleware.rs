@@ -150,6 +150,9 @@ where
             let fut = self.service.call(req);
             return Box::pin(async move { Ok(fut.await?.map_into_left_body()) });
         }
+        if let Err(res) = check_origin(&self.policy, req.request()) {
+            return Box::pin(ready(Ok(req.into_response(*res).map_into_right_body())));
+        }
         let reissue = match read_cookies(&self.policy, &mut req) {
             Ok(reissue) => reissue,
             Err(res) => return Box::pin(ready(Ok(req.into_response(*res).map_into_right_body()))),
@@ -159,6 +162,40 @@ where
         let policy = self.policy.clone();
         Box::pin(async move { Ok(write_cookies(&policy, fut.await?, &reissue)) })
     }
+}
+
+/// Refuses an unsafe request a browser sent from another origin (R23)
+/// with 403 `cross_origin_request`, logging it once per origin; in the
+/// `report` mode, logs what it would refuse and lets it through.
+fn check_origin(policy: &CookiePolicy, req: &HttpRequest) -> Result<(), Box<HttpResponse>> {
+    let Err(refusal) = policy.cross_origin().check(req) else {
+        return Ok(());
+    };
+    let (method, path) = (req.method(), route(req));
+    let first = policy.cross_origin().first_refusal(&refusal.source);
+    if policy.config().on_violation == OnViolation::Report {
+        if first {
+            log::warn!(
+                "report: {method} {path}: the policy would refuse requests like this one from {} (R23): {}",
+                refusal.source,
+                refusal.message
+            );
+        }
+        return Ok(());
+    }
+    if first {
+        log::warn!(
+            "refused {method} {path} from {} (R23): {}; further requests from it are not logged; if that origin is yours, add it to cookies.cross_origin.trusted_origins",
+            refusal.source,
+            refusal.message
+        );
+    }
+    let body = ErrorBody::one(
+        "cross_origin_request",
+        &["header", refusal.header],
+        refusal.message,
+    );
+    Err(Box::new(body.respond(StatusCode::FORBIDDEN)))
 }
 
 /// The way in: reads the request's cookies under the policy and hands the

@@ -14,8 +14,10 @@ use cookie::time::{Duration, OffsetDateTime};
 
 use crate::attributes::CookieAttributes;
 use crate::config::{
-    CookieOverride, CookiePolicyConfig, Lifetime, OnViolation, Priority, SameSite,
+    CookieOverride, CookiePolicyConfig, CrossOriginConfig, Lifetime, OnViolation, Priority,
+    SameSite,
 };
+use crate::cross_origin::CrossOrigin;
 use crate::error::{CookieError, PolicyConfigError, ViolationKind};
 use crate::keys::{KeyRing, unix_seconds};
 use crate::report::Reported;
@@ -61,6 +63,8 @@ pub struct CookiePolicy {
     keys: Arc<ArcSwapOption<KeyRing>>,
     /// In the `report` mode, what was already logged.
     reported: Arc<Reported>,
+    /// The check of unsafe requests from other origins (R23).
+    cross_origin: Arc<CrossOrigin>,
 }
 
 /// A policy serializes as the configuration it was built from (never its keys).
@@ -172,6 +176,7 @@ impl CookiePolicy {
                 ),
             });
         }
+        let cross_origin = Arc::new(CrossOrigin::new(&config.cross_origin)?);
         Ok(Self {
             config,
             defaults,
@@ -179,6 +184,7 @@ impl CookiePolicy {
             prefixed,
             keys: Arc::new(ArcSwapOption::from(keys.map(Arc::new))),
             reported: Arc::default(),
+            cross_origin,
         })
     }
 
@@ -196,6 +202,11 @@ impl CookiePolicy {
     /// cookie `name`: the first time only.
     pub(crate) fn first_report(&self, name: &str, rule: &'static str) -> bool {
         self.reported.first_time(name, rule)
+    }
+
+    /// The check of unsafe requests from other origins (R23).
+    pub(crate) fn cross_origin(&self) -> &CrossOrigin {
+        &self.cross_origin
     }
 
     /// The key ring in use, when one was given.
@@ -510,6 +521,13 @@ impl CookiePolicyBuilder {
     /// The exceptions of one cookie, by its declared name.
     pub fn cookie(mut self, name: impl Into<String>, exceptions: CookieOverride) -> Self {
         self.config.overrides.insert(name.into(), exceptions);
+        self
+    }
+
+    /// Which unsafe requests from other origins are accepted (R23); on by
+    /// default.
+    pub fn cross_origin(mut self, cross_origin: CrossOriginConfig) -> Self {
+        self.config.cross_origin = cross_origin;
         self
     }
 
