@@ -23,7 +23,7 @@ use actix_web::body::MessageBody;
 use actix_web::cookie::time::{Duration, OffsetDateTime};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header::CACHE_CONTROL;
+use actix_web::http::header::{CACHE_CONTROL, VARY};
 use actix_web::{App, Error, HttpRequest, HttpResponse, web};
 use cookie_policy::settings::ServerSettings;
 use cookie_policy::startup::Application;
@@ -146,6 +146,7 @@ pub fn baseline_app(
                 }
                 HttpResponse::Ok()
                     .insert_header((CACHE_CONTROL, "no-store"))
+                    .insert_header((VARY, "accept"))
                     .json(json!({ "cookies": cookies }))
             }),
         )

@@ -369,3 +369,119 @@ async fn what_echoes_cookie_values_is_never_stored_by_a_cache() {
         "the body is unchanged"
     );
 }
+
+/// A form post, as a page of the server's own origin sends it.
+fn form(uri: &str, body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri(uri)
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .insert_header(("sec-fetch-site", "same-origin"))
+        .set_payload(body.to_owned())
+}
+
+#[actix_web::test]
+async fn form_posts_set_and_remove_as_the_get_forms_do() {
+    let app = app_for(settings_for(Profile::Development)).await;
+    for (post, get) in [
+        (
+            form("/cookies/set", "a=1&b=two%20words"),
+            "/cookies/set?a=1&b=two%20words",
+        ),
+        (form("/cookies/delete", "a=&b"), "/cookies/delete?a&b"),
+    ] {
+        let posted = answer(call_service(&app, post.to_request()).await).await;
+        let got = answer(call_service(&app, TestRequest::get().uri(get).to_request()).await).await;
+        assert_eq!(posted, got, "{get}");
+    }
+    let posted = call_service(&app, form("/cookies/set", "a=1").to_request()).await;
+    let (status, headers, _) = answer(posted).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(
+        headers.contains(&(
+            "set-cookie".to_owned(),
+            "a=1; HttpOnly; SameSite=Lax; Path=/".to_owned()
+        )),
+        "{headers:?}"
+    );
+
+    // Not form fields: 422, and nothing set.
+    let json = TestRequest::post()
+        .uri("/cookies/set")
+        .insert_header(("content-type", "application/json"))
+        .set_payload(r#"{"a":"1"}"#);
+    let (status, headers, body) = answer(call_service(&app, json.to_request()).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!headers.iter().any(|(k, _)| k == "set-cookie"));
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"invalid_form","loc":["body"],"msg":"the body is not form fields: send name=value pairs as application/x-www-form-urlencoded, as an HTML form does; this one is application/json"}]}"#
+    );
+    // A refused value: the same 422 as the GET form's.
+    let (status, _, body) =
+        answer(call_service(&app, form("/cookies/set", "x=a%20b").to_request()).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.starts_with(r#"{"detail":[{"type":"invalid_cookie_value","loc":["cookie","x"]"#));
+
+    // The same form from another site never reaches the playground (R23).
+    let forged = form("/cookies/set", "a=1").insert_header(("sec-fetch-site", "cross-site"));
+    let (status, headers, body) = answer(call_service(&app, forged.to_request()).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!headers.iter().any(|(k, _)| k == "set-cookie"));
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"cross_origin_request","loc":["header","sec-fetch-site"],"msg":"the browser sent this POST from another site (Sec-Fetch-Site: cross-site); this app accepts unsafe requests from its own origin only"}]}"#
+    );
+}
+
+#[actix_web::test]
+async fn a_browser_asking_for_html_gets_a_page_of_its_cookies_escaped() {
+    let app = app_for(settings_for(Profile::Development)).await;
+    let req = TestRequest::get()
+        .uri("/cookies")
+        .insert_header(("accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"))
+        .insert_header(("cookie", "theme=<b>dark</b>"));
+    let (status, headers, body) = answer(call_service(&app, req.to_request()).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let header = |name: &str| {
+        (headers.iter())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(header("cache-control"), Some("no-store"));
+    assert_eq!(header("vary"), Some("accept"));
+    assert_eq!(
+        header("content-security-policy"),
+        Some("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'")
+    );
+    // The cookie, what the policy writes for it, and a form to remove it.
+    assert!(
+        body.contains(
+            "<tr><td>theme</td><td>&lt;b&gt;dark&lt;/b&gt;</td><td><code>theme=&lt;b&gt;dark&lt;/b&gt;; HttpOnly; SameSite=Lax; Path=/</code></td><td><form method=\"post\" action=\"/cookies/delete\"><input type=\"hidden\" name=\"theme\" value=\"\"><button>Remove</button></form></td></tr>"
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("<b>"));
+    // A form per name to set, its field named after the cookie; never `sid`.
+    assert!(body.contains(
+        "<form method=\"post\" action=\"/cookies/set\"><label><code>lang</code> <input name=\"lang\" value=\"\"></label> <button>Set lang</button></form>"
+    ));
+    assert!(body.contains("<input name=\"session\""));
+    assert!(!body.contains("name=\"sid\""));
+    assert!(!body.contains("<script"));
+
+    // Without text/html in Accept (curl), the JSON as before.
+    let (_, headers, body) = answer(
+        call_service(
+            &app,
+            TestRequest::get()
+                .uri("/cookies")
+                .insert_header(("accept", "*/*"))
+                .to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert!(headers.contains(&("content-type".to_owned(), "application/json".to_owned())));
+    assert_eq!(body, r#"{"cookies":{}}"#);
+}

@@ -2,9 +2,14 @@
 //! policy can be tried with curl alone.
 //!
 //! - `GET /cookies`: `{"cookies":{...}}`, the cookies the layer accepted;
-//! - `GET /cookies/set?name=value&...` and `GET /cookies/set/{name}/{value}`:
-//!   set cookies through the policy, then 302 to `/cookies`;
-//! - `GET /cookies/delete?name&...`: remove them through the policy, then 302.
+//!   asked with `Accept: text/html` (a browser), a page that lists them with
+//!   the `Set-Cookie` the policy writes for each, and forms that set and
+//!   remove cookies;
+//! - `GET /cookies/set?name=value&...` and `GET /cookies/set/{name}/{value}`,
+//!   and `POST /cookies/set` with the same pairs as form fields: set cookies
+//!   through the policy, then 302 to `/cookies`;
+//! - `GET /cookies/delete?name&...`, and `POST /cookies/delete` with the
+//!   names as form fields: remove them through the policy, then 302.
 //!
 //! A name or value the rules refuse answers 422 naming it, and sets nothing;
 //! so does a request that names more than [`MAX_COOKIES`] cookies, or the
@@ -19,8 +24,10 @@ use std::collections::HashSet;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CacheControl, CacheDirective, LOCATION};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, get, web};
+use actix_web::http::header::{
+    ACCEPT, CONTENT_SECURITY_POLICY, CacheControl, CacheDirective, ContentType, LOCATION, VARY,
+};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, get, post, web};
 use serde_json::json;
 
 use actix_cookie_policy::{CookieError, ErrorBody, Policy, ViolationKind};
@@ -36,8 +43,10 @@ pub const MAX_COOKIES: usize = 50;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
         .service(set_query)
+        .service(set_form)
         .service(set_path)
-        .service(delete);
+        .service(delete)
+        .service(delete_form);
 }
 
 /// A cookie the client asked for that the rules refuse: 422, always
@@ -50,6 +59,11 @@ pub enum PlaygroundError {
     /// The query string is not `name=value&...`.
     #[error("the query string is not a list of name=value pairs: {0}")]
     Query(String),
+    /// A POST whose body is not `application/x-www-form-urlencoded` pairs.
+    #[error(
+        "the body is not form fields: send name=value pairs as application/x-www-form-urlencoded, as an HTML form does{0}"
+    )]
+    Form(String),
     /// The query string names more than [`MAX_COOKIES`] cookies (the count
     /// is of names as given, repeats included).
     #[error(
@@ -74,6 +88,7 @@ impl ResponseError for PlaygroundError {
         let body = match self {
             Self::Cookie(e) => e.detailed_body(),
             Self::Query(_) => ErrorBody::one("invalid_query", &["query"], self.to_string()),
+            Self::Form(_) => ErrorBody::one("invalid_form", &["body"], self.to_string()),
             Self::TooMany(_) => ErrorBody::one("too_many_cookies", &["query"], self.to_string()),
             Self::SessionCookie => ErrorBody::one(
                 "session_cookie",
@@ -89,6 +104,25 @@ impl ResponseError for PlaygroundError {
 fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, PlaygroundError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| PlaygroundError::Query(e.to_string()))?;
+    at_most_max(pairs)
+}
+
+/// A form body's `name=value` pairs, at most [`MAX_COOKIES`] of them: the
+/// same pairs as a query, sent as an HTML form sends them.
+fn form_pairs(req: &HttpRequest, body: &[u8]) -> Result<Vec<(String, String)>, PlaygroundError> {
+    if req.content_type() != "application/x-www-form-urlencoded" {
+        let sent = match req.content_type() {
+            "" => "; this one has no Content-Type".to_owned(),
+            other => format!("; this one is {other}"),
+        };
+        return Err(PlaygroundError::Form(sent));
+    }
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|e| PlaygroundError::Form(format!(" ({e})")))?;
+    at_most_max(pairs)
+}
+
+fn at_most_max(pairs: Vec<(String, String)>) -> Result<Vec<(String, String)>, PlaygroundError> {
     if pairs.len() > MAX_COOKIES {
         return Err(PlaygroundError::TooMany(pairs.len()));
     }
@@ -129,28 +163,163 @@ fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, 
 }
 
 /// `{"cookies":{...}}`: the cookies the app received, after the layer,
-/// private ones decrypted; never stored by a cache, since it echoes them.
+/// private ones decrypted; or, asked for HTML, the page that shows them.
+/// Never stored by a cache, since it echoes them.
 #[get("/cookies")]
-async fn list(req: HttpRequest) -> HttpResponse {
+async fn list(policy: Policy, req: HttpRequest) -> HttpResponse {
     // The layer has checked the header, so the parse holds only accepted pairs.
-    let cookies: serde_json::Map<String, serde_json::Value> = req
+    let cookies: Vec<(String, String)> = req
         .cookies()
         .map(|cookies| {
             let pairs = cookies.iter();
             pairs
-                .map(|c| (c.name().to_owned(), json!(c.value())))
+                .map(|c| (c.name().to_owned(), c.value().to_owned()))
                 .collect()
         })
         .unwrap_or_default();
-    HttpResponse::Ok()
-        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
-        .json(json!({ "cookies": cookies }))
+    let mut res = HttpResponse::Ok();
+    res.insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .insert_header((VARY, "accept"));
+    if !wants_html(&req) {
+        let cookies: serde_json::Map<String, serde_json::Value> = (cookies.into_iter())
+            .map(|(name, value)| (name, json!(value)))
+            .collect();
+        return res.json(json!({ "cookies": cookies }));
+    }
+    // The page runs no script and loads nothing; its forms post here only.
+    res.insert_header((
+        CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
+    ))
+    .content_type(ContentType::html())
+    .body(page(&policy, &cookies))
+}
+
+/// Whether the client asks for HTML, as a browser navigating does.
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| {
+            accept.split(',').any(|media| {
+                media
+                    .split(';')
+                    .next()
+                    .is_some_and(|m| m.trim() == "text/html")
+            })
+        })
+}
+
+/// Names the page offers to set besides those received: a readable one
+/// and a second, to see two cookies side by side.
+const EXAMPLE_NAMES: [&str; 2] = ["theme", "lang"];
+
+/// The playground's page: the cookies the app received, each with the
+/// `Set-Cookie` the policy writes for it (protected values sealed anew),
+/// a form to remove each, and a form to set each received, declared or
+/// example name. A form field's name is the cookie's, as in
+/// `/cookies/set?theme=dark`, so no script is needed. Everything the
+/// client sent is HTML-escaped.
+fn page(policy: &Policy, cookies: &[(String, String)]) -> String {
+    let mut rows = String::new();
+    for (name, value) in cookies {
+        let written = policy
+            .cookie(name.as_str(), value.as_str())
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                policy
+                    .check(&c)
+                    .map(|c| c.to_string())
+                    .map_err(|e| e.to_string())
+            })
+            .unwrap_or_else(|e| format!("(not writable: {e})"));
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><form method=\"post\" action=\"/cookies/delete\"><input type=\"hidden\" name=\"{}\" value=\"\"><button>Remove</button></form></td></tr>\n",
+            escape(name),
+            escape(value),
+            escape(&written),
+            escape(name),
+        ));
+    }
+    if rows.is_empty() {
+        rows.push_str("<tr><td colspan=\"4\">No cookies yet.</td></tr>\n");
+    }
+    let mut names: Vec<&str> = (cookies.iter().map(|(name, _)| name.as_str()))
+        .chain(policy.config().overrides.keys().map(String::as_str))
+        .chain(EXAMPLE_NAMES)
+        .filter(|name| *name != SESSION_COOKIE)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut forms = String::new();
+    for name in names {
+        let value = cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str());
+        forms.push_str(&format!(
+            "<form method=\"post\" action=\"/cookies/set\"><label><code>{0}</code> <input name=\"{0}\" value=\"{1}\"></label> <button>Set {0}</button></form>\n",
+            escape(name),
+            escape(value),
+        ));
+    }
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>cookie-policy playground</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; max-width: 60rem; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #ccc; padding: .4rem; text-align: left; vertical-align: top; }}
+code {{ word-break: break-all; }}
+</style>
+</head>
+<body>
+<h1>Cookie playground</h1>
+<p>The cookies this server received, after the policy layer, with the <code>Set-Cookie</code> the policy writes for each.</p>
+<table id="cookies">
+<tr><th>Name</th><th>Value</th><th>Set-Cookie the policy writes</th><th></th></tr>
+{rows}</table>
+<h2>Set a cookie</h2>
+<p>Any other name: <code>/cookies/set?name=value</code>.</p>
+{forms}</body>
+</html>
+"#
+    )
+}
+
+/// `text` safe inside HTML text and double-quoted attributes.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `GET /cookies/set?name=value&...`
 #[get("/cookies/set")]
 async fn set_query(policy: Policy, req: HttpRequest) -> Result<HttpResponse, PlaygroundError> {
     set_all(&policy, &query_pairs(&req)?)
+}
+
+/// `POST /cookies/set` with `name=value&...` as form fields.
+#[post("/cookies/set")]
+async fn set_form(
+    policy: Policy,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PlaygroundError> {
+    set_all(&policy, &form_pairs(&req, &body)?)
 }
 
 /// `GET /cookies/set/{name}/{value}`
@@ -165,10 +334,28 @@ async fn set_path(
 /// `GET /cookies/delete?name&...`
 #[get("/cookies/delete")]
 async fn delete(policy: Policy, req: HttpRequest) -> Result<HttpResponse, PlaygroundError> {
-    let pairs = query_pairs(&req)?;
+    remove_all(&policy, &query_pairs(&req)?)
+}
+
+/// `POST /cookies/delete` with the names as form fields (`name=&...`).
+#[post("/cookies/delete")]
+async fn delete_form(
+    policy: Policy,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PlaygroundError> {
+    remove_all(&policy, &form_pairs(&req, &body)?)
+}
+
+/// Removes every cookie `pairs` names (their values are ignored), each
+/// checked first, so that one refused name removes none.
+fn remove_all(
+    policy: &Policy,
+    pairs: &[(String, String)],
+) -> Result<HttpResponse, PlaygroundError> {
     let mut cookies: Vec<Cookie<'_>> = Vec::with_capacity(pairs.len());
     let mut names: HashSet<String> = HashSet::with_capacity(pairs.len());
-    for (name, _) in &pairs {
+    for (name, _) in pairs {
         let removal = policy.removal(name.as_str())?;
         policy.check(&removal)?;
         // Naming a cookie twice removes it once.
