@@ -168,21 +168,14 @@ fn set_all(policy: &Policy, pairs: &[(String, String)]) -> Result<HttpResponse, 
 #[get("/cookies")]
 async fn list(policy: Policy, req: HttpRequest) -> HttpResponse {
     // The layer has checked the header, so the parse holds only accepted pairs.
-    let cookies: Vec<(String, String)> = req
-        .cookies()
-        .map(|cookies| {
-            let pairs = cookies.iter();
-            pairs
-                .map(|c| (c.name().to_owned(), c.value().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let cookies = req.cookies();
+    let cookies = cookies.as_deref().map(Vec::as_slice).unwrap_or_default();
     let mut res = HttpResponse::Ok();
     res.insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .insert_header((VARY, "accept"));
     if !wants_html(&req) {
-        let cookies: serde_json::Map<String, serde_json::Value> = (cookies.into_iter())
-            .map(|(name, value)| (name, json!(value)))
+        let cookies: serde_json::Map<String, serde_json::Value> = (cookies.iter())
+            .map(|c| (c.name().to_owned(), json!(c.value())))
             .collect();
         return res.json(json!({ "cookies": cookies }));
     }
@@ -192,7 +185,7 @@ async fn list(policy: Policy, req: HttpRequest) -> HttpResponse {
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
     ))
     .content_type(ContentType::html())
-    .body(page(&policy, &cookies))
+    .body(page(&policy, cookies))
 }
 
 /// Whether the client asks for HTML, as a browser navigating does.
@@ -220,11 +213,11 @@ const EXAMPLE_NAMES: [&str; 2] = ["theme", "lang"];
 /// example name. A form field's name is the cookie's, as in
 /// `/cookies/set?theme=dark`, so no script is needed. Everything the
 /// client sent is HTML-escaped.
-fn page(policy: &Policy, cookies: &[(String, String)]) -> String {
+fn page(policy: &Policy, cookies: &[Cookie<'static>]) -> String {
     let mut rows = String::new();
-    for (name, value) in cookies {
+    for (name, value) in cookies.iter().map(|c| (c.name(), c.value())) {
         let written = policy
-            .cookie(name.as_str(), value.as_str())
+            .cookie(name, value)
             .map_err(|e| e.to_string())
             .and_then(|c| {
                 policy
@@ -244,7 +237,7 @@ fn page(policy: &Policy, cookies: &[(String, String)]) -> String {
     if rows.is_empty() {
         rows.push_str("<tr><td colspan=\"4\">No cookies yet.</td></tr>\n");
     }
-    let mut names: Vec<&str> = (cookies.iter().map(|(name, _)| name.as_str()))
+    let mut names: Vec<&str> = (cookies.iter().map(Cookie::name))
         .chain(policy.config().overrides.keys().map(String::as_str))
         .chain(EXAMPLE_NAMES)
         .filter(|name| *name != SESSION_COOKIE)
@@ -255,8 +248,8 @@ fn page(policy: &Policy, cookies: &[(String, String)]) -> String {
     for name in names {
         let value = cookies
             .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str());
+            .find(|c| c.name() == name)
+            .map_or("", Cookie::value);
         forms.push_str(&format!(
             "<form method=\"post\" action=\"/cookies/set\"><label><code>{0}</code> <input name=\"{0}\" value=\"{1}\"></label> <button>Set {0}</button></form>\n",
             escape(name),
