@@ -910,3 +910,47 @@ fn sighup_rotates_keys_from_the_key_file_in_stages_with_requests_in_flight() {
     assert_eq!(failed, 0, "of {sent} requests");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_forged_cross_site_post_is_refused_and_a_client_without_browser_headers_is_not() {
+    let server = Server::start("development", &[]);
+    let post = |headers: &[(&str, &str)]| {
+        let mut req = agent()
+            .post(server.url("/cookies/set"))
+            .config()
+            .max_redirects(0)
+            .build()
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let mut res = req.send("theme=dark").expect("the request completes");
+        let cookies: Vec<String> = (res.headers().get_all("set-cookie").iter())
+            .map(|v| v.to_str().expect("ASCII").to_owned())
+            .collect();
+        let body = res.body_mut().read_to_string().expect("a text body");
+        (res.status().as_u16(), cookies, body)
+    };
+    // curl and other clients send neither Sec-Fetch-Site nor Origin.
+    let (status, cookies, _) = post(&[]);
+    assert_eq!(
+        (status, cookies.as_slice()),
+        (
+            302,
+            ["theme=dark; HttpOnly; SameSite=Lax; Path=/".to_owned()].as_slice()
+        )
+    );
+    // What a browser sends for a form on another site.
+    let (status, cookies, body) = post(&[
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "http://evil.localhost:9999"),
+    ]);
+    assert_eq!((status, cookies.len()), (403, 0));
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"cross_origin_request","loc":["header","sec-fetch-site"],"msg":"the browser sent this POST from another site (Sec-Fetch-Site: cross-site); this app accepts unsafe requests from its own origin only"}]}"#
+    );
+    let line =
+        server.wait_for_log("refused POST /cookies/set from http://evil.localhost:9999 (R23)");
+    assert!(line.contains(" WARN "), "{line}");
+}
