@@ -236,11 +236,18 @@ impl ResponseError for LimitExceeded {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let kind = match self {
+        ErrorBody::one(self.kind(), &["header", "cookie"], self.to_string())
+            .respond(self.status_code())
+    }
+}
+
+impl LimitExceeded {
+    /// The `type` of its error body.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
             Self::Bytes { .. } => "cookie_header_too_large",
             Self::Pairs { .. } => "too_many_cookies",
-        };
-        ErrorBody::one(kind, &["header", "cookie"], self.to_string()).respond(self.status_code())
+        }
     }
 }
 

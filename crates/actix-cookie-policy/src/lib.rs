@@ -59,6 +59,7 @@
 mod attributes;
 mod config;
 mod cookie_header;
+mod counters;
 mod cross_origin;
 mod diagnostics;
 mod error;

@@ -16,6 +16,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use crate::config::OnViolation;
 use crate::cookie_header::{self, escaped};
+use crate::counters;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, Diagnostics};
 use crate::error::{CookieError, ErrorBody};
 use crate::extract::{LayerPolicy, Policy};
@@ -183,6 +184,7 @@ fn check_origin(policy: &CookiePolicy, req: &HttpRequest) -> Result<(), Box<Http
         }
         return Ok(());
     }
+    counters::request_refused("cross_origin_request");
     if first {
         log::warn!(
             "refused {method} {path} from {} (R23): {}; further requests from it are not logged; if that origin is yours, add it to cookies.cross_origin.trusted_origins",
@@ -230,12 +232,17 @@ fn read_cookies(
     let (rewrite, diagnostics, reissue) = match read {
         Ok(read) => read,
         Err(limit) => {
+            counters::request_refused(limit.kind());
             log::warn!("refused {} {}: {limit}", req.method(), route(req.request()));
             return Err(Box::new(limit.error_response()));
         }
     };
+    counters::protected_cookies_reissued(reissue.len());
     let skipped = !diagnostics.is_empty();
     if skipped {
+        for d in &diagnostics {
+            counters::request_cookie_skipped(d.kind);
+        }
         log_diagnostics(req, &diagnostics);
         req.extensions_mut()
             .insert(Diagnostics(Arc::new(diagnostics)));
@@ -251,6 +258,7 @@ fn read_cookies(
             }
         }
         if !app_reads_only(req.request(), &accepted, skipped) {
+            counters::request_refused("policy_layer_order");
             log::error!("{LAYER_ORDER}");
             let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
             return Err(Box::new(body.respond(StatusCode::INTERNAL_SERVER_ERROR)));
@@ -403,6 +411,9 @@ fn write_cookies<B>(
         reissue,
     );
     let mut res = res;
+    for e in &outcome.errors {
+        counters::set_cookie_violation(config.on_violation, e.kind().rule());
+    }
     match config.on_violation {
         OnViolation::Report => report_response(policy, res.request(), &outcome),
         mode => {
@@ -422,6 +433,7 @@ fn write_cookies<B>(
                 let body = violation_body(config.explain_violations, &outcome.errors);
                 return res.into_response(body).map_into_right_body();
             }
+            counters::set_cookies_filled(outcome.rewritten.len());
             let headers = res.headers_mut();
             if let Some(sent) = outcome.sent {
                 headers.remove(SET_COOKIE);
@@ -442,6 +454,7 @@ fn write_cookies<B>(
         .error()
         .and_then(|e| e.as_error::<CookieError>())
     {
+        counters::set_cookie_violation(OnViolation::Reject, e.kind().rule());
         log::error!(
             "refused cookie on {} {}: {e}",
             res.request().method(),
