@@ -10,10 +10,12 @@
 //!   and the server around it;
 //! - [`sessions`] puts actix-session behind the layer, with the store the
 //!   settings choose;
-//! - [`routes`] holds the endpoints, one file per group.
+//! - [`routes`] holds the endpoints, one file per group;
+//! - [`metrics`] serves the layer's counters to Prometheus.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod metrics;
 pub mod routes;
 pub mod sessions;
 pub mod settings;

@@ -100,6 +100,9 @@ fn serve(settings: &Settings) -> ExitCode {
             addrs.join(", "),
             settings.profile
         );
+        for addr in app.metrics_addrs() {
+            log::info!("metrics on http://{addr}/metrics");
+        }
         app.run_until_stopped().await
     });
     match result {

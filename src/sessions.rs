@@ -236,6 +236,10 @@ impl SessionStore for Store {
     }
 }
 
+/// The counter of `/session/*` requests answered 503 because the store
+/// failed.
+pub const SESSION_STORE_UNAVAILABLE: &str = "cookie_policy_session_store_unavailable_total";
+
 /// Between the layer and actix-session, around `/session/*`:
 ///
 /// - actix-session writes its cookie's value percent-encoded and reads it
@@ -257,6 +261,7 @@ pub async fn session_step(
         .await;
     let mut res = res?.map_into_boxed_body();
     if failed {
+        metrics::counter!(SESSION_STORE_UNAVAILABLE).increment(1);
         let body = ErrorBody::one(
             "session_store_unavailable",
             &["cookie", SESSION_COOKIE_ON_WIRE],

@@ -133,6 +133,33 @@ pub struct PlaygroundSettings {
     pub enabled: bool,
 }
 
+/// The `[metrics]` table: the layer's counters as Prometheus text at
+/// `GET /metrics`, on a listener of its own, so that the public port never
+/// serves them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve `/metrics`. Default: `false`. Environment:
+    /// `APP_METRICS__ENABLED`.
+    pub enabled: bool,
+    /// The address of its listener. Default: `127.0.0.1`, this machine
+    /// only. Environment: `APP_METRICS__HOST`.
+    pub host: String,
+    /// Its port; 0 picks a free one. Default: `9090`. Environment:
+    /// `APP_METRICS__PORT`.
+    pub port: u16,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            host: "127.0.0.1".to_owned(),
+            port: 9090,
+        }
+    }
+}
+
 /// Where `/session/*` keeps its sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -227,6 +254,8 @@ pub struct Settings {
     pub playground: PlaygroundSettings,
     /// `[sessions]`.
     pub sessions: SessionSettings,
+    /// `[metrics]`.
+    pub metrics: MetricsSettings,
 }
 
 /// The configuration as the layers give it, before validation.
@@ -243,6 +272,8 @@ struct Layers {
     playground: PlaygroundSettings,
     #[serde(default)]
     sessions: SessionSettings,
+    #[serde(default)]
+    metrics: MetricsSettings,
 }
 
 /// The `[keys]` table: base64 keys of at least 32 random bytes, from
@@ -408,6 +439,7 @@ impl Settings {
             keys: layers.keys,
             playground: layers.playground,
             sessions: layers.sessions,
+            metrics: layers.metrics,
         })
     }
 
@@ -1234,6 +1266,27 @@ mod tests {
             assert_eq!(
                 e,
                 "invalid configuration:\n  keys.previous[0]: is not base64; generate one with `cookie-policy keygen` (from APP_KEYS__PREVIOUS)"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_bound_to_loopback_when_on() {
+        Jail::expect_with(|jail| {
+            files(jail, "", "");
+            jail.set_env("APP_KEYS__CURRENT", KEY);
+            let s = load(jail, Profile::Production).unwrap();
+            assert_eq!(
+                (s.metrics.enabled, s.metrics.host.as_str(), s.metrics.port),
+                (false, "127.0.0.1", 9090)
+            );
+            jail.set_env("APP_METRICS__ENABLED", "true");
+            jail.set_env("APP_METRICS__PORT", "70000");
+            let e = load(jail, Profile::Production).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  metrics.port: invalid value unsigned int `70000`, expected u16 (from APP_METRICS__PORT)"
             );
             Ok(())
         });

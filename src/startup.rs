@@ -17,13 +17,15 @@ use actix_web::dev::{
 };
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::rt::net::TcpStream;
-use actix_web::{App, Error, web};
+use actix_web::{App, Error, HttpServer, web};
 
 use head_deadline::DeadlineIo;
 
 use crate::routes;
 use crate::sessions::Sessions;
-use crate::settings::{PlaygroundSettings, ServerSettings, Settings, SettingsError};
+use crate::settings::{
+    MetricsSettings, PlaygroundSettings, ServerSettings, Settings, SettingsError,
+};
 use actix_cookie_policy::{CookiePolicy, CookiePolicyLayer};
 
 /// How long a stopping server waits for requests in flight, in seconds.
@@ -87,6 +89,8 @@ pub fn security_headers() -> DefaultHeaders {
 pub struct Application {
     server: Server,
     addrs: Vec<SocketAddr>,
+    /// The `/metrics` listener, when `[metrics]` enables it.
+    metrics: Option<(Server, Vec<SocketAddr>)>,
     /// The running cookie policy, whose keys SIGHUP can replace.
     policy: Option<Arc<CookiePolicy>>,
     /// Where SIGHUP reads the keys from.
@@ -107,11 +111,17 @@ impl Application {
         if let Some(warning) = settings.playground_warning() {
             log::warn!("{warning}");
         }
+        // Installed before the first request, so that no count is lost.
+        let metrics = match settings.metrics.enabled {
+            true => Some(serve_metrics(&settings.metrics)?),
+            false => None,
+        };
         let running = Arc::clone(&policy);
         let mut application = Self::serve(&settings.server, move || {
             app(Arc::clone(&policy), playground, sessions.clone())
         })?;
         application.policy = Some(running);
+        application.metrics = metrics;
         Ok(application)
     }
 
@@ -186,6 +196,7 @@ impl Application {
         Ok(Self {
             server: builder.run(),
             addrs,
+            metrics: None,
             policy: None,
             reload: None,
         })
@@ -196,17 +207,30 @@ impl Application {
         &self.addrs
     }
 
+    /// The addresses the `/metrics` listener bound, if `[metrics]` enables it.
+    pub fn metrics_addrs(&self) -> &[SocketAddr] {
+        self.metrics.as_ref().map_or(&[], |(_, addrs)| addrs)
+    }
+
     /// Serves until SIGINT (Ctrl-C) or SIGTERM, then stops gracefully:
     /// no new connections, and up to [`SHUTDOWN_TIMEOUT_SECS`] for the
     /// requests in flight to finish.
     pub async fn run_until_stopped(self) -> io::Result<()> {
         let handle = self.server.handle();
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            handle
+        });
         let stop = move |signal: &'static str| {
-            let handle = handle.clone();
+            let (handle, metrics) = (handle.clone(), metrics.clone());
             async move {
                 log::info!(
                     "{signal} received; stopping gracefully (up to {SHUTDOWN_TIMEOUT_SECS} s for requests in flight)"
                 );
+                if let Some(metrics) = metrics {
+                    metrics.stop(true).await;
+                }
                 handle.stop(true).await;
             }
         };
@@ -237,6 +261,28 @@ impl Application {
         }
         self.server.await
     }
+}
+
+/// The `/metrics` listener: the Prometheus recorder installed, and a
+/// one-worker server bound where `metrics` says, not yet running.
+fn serve_metrics(metrics: &MetricsSettings) -> io::Result<(Server, Vec<SocketAddr>)> {
+    let handle = crate::metrics::recorder().map_err(io::Error::other)?;
+    let (host, port) = (metrics.host.as_str(), metrics.port);
+    let server = HttpServer::new(move || crate::metrics::app(handle.clone()))
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .bind((host, port))
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot listen for metrics on {host}:{port}: {e}; choose another with APP_METRICS__HOST and APP_METRICS__PORT (port 0 picks a free one)"
+                ),
+            )
+        })?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
 }
 
 /// A key rotation without a restart: the key ring of `loaded` replaces the

@@ -954,3 +954,56 @@ fn a_forged_cross_site_post_is_refused_and_a_client_without_browser_headers_is_n
         server.wait_for_log("refused POST /cookies/set from http://evil.localhost:9999 (R23)");
     assert!(line.contains(" WARN "), "{line}");
 }
+
+#[test]
+fn metrics_count_what_the_layer_decided_on_their_own_listener() {
+    let server = Server::start(
+        "development",
+        &[("APP_METRICS__ENABLED", "true"), ("APP_METRICS__PORT", "0")],
+    );
+    let line = server.wait_for_log("metrics on http://");
+    let metrics_url = line
+        .split("metrics on ")
+        .nth(1)
+        .expect("an address")
+        .trim()
+        .to_owned();
+    assert!(
+        metrics_url.starts_with("http://127.0.0.1:"),
+        "{metrics_url}"
+    );
+    let agent = agent();
+    // The public port does not serve them.
+    let (status, _, _) = get(&agent, &server.url("/metrics"));
+    assert_eq!(status, 404);
+
+    // A cookie filled in, a pair skipped, a 431 and a 403.
+    let (_, cookies, _) = get(&agent, &server.url("/right-set"));
+    assert_eq!(cookies, ["token=abc123; HttpOnly; SameSite=Lax; Path=/"]);
+    raw_get(&server.base, "/profile", "a b=1; username=alice");
+    let many: Vec<String> = (0..101).map(|i| format!("c{i}=1")).collect();
+    assert!(raw_get(&server.base, "/profile", &many.join("; ")).starts_with("HTTP/1.1 431 "));
+    let forged = agent
+        .post(server.url("/cookies/set"))
+        .header("sec-fetch-site", "cross-site")
+        .send("")
+        .expect("the request completes");
+    assert_eq!(forged.status().as_u16(), 403);
+
+    let mut res = agent.get(&metrics_url).call().expect("metrics answer");
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap()),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = res.body_mut().read_to_string().expect("text");
+    for line in [
+        "cookie_policy_set_cookies_filled_total 1",
+        "cookie_policy_request_cookies_skipped_total{kind=\"invalid_name\"} 1",
+        "cookie_policy_requests_refused_total{reason=\"too_many_cookies\"} 1",
+        "cookie_policy_requests_refused_total{reason=\"cross_origin_request\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} in:\n{text}");
+    }
+}
