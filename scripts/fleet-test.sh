@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# A fleet on this machine: three cookie-policy instances (production profile,
+# one key file, one Redis) behind nginx (deploy/nginx.conf), all on loopback,
+# driven by clients with cookie jars (scripts/fleet_client.py) while:
+#
+#   (a) each instance in turn is stopped with SIGTERM and started again;
+#   (b) the key is rotated in three stages with SIGHUP, as the README says:
+#       the new key added as previous everywhere, then promoted, then the
+#       old one dropped;
+#   (c) one instance is killed with SIGKILL and started again.
+#
+#   scripts/fleet-test.sh            (from anywhere; as root, it installs
+#                                     nginx, redis-server and wrk if missing)
+#
+# Prints, per phase, the requests sent, failed and sessions lost (a logged-in
+# client answered as logged out); each instance's peak RSS; and requests per
+# second through nginx and to one instance direct, measured in this run.
+# Exits 1 when (a) or (b) fail a request or lose a session, or when (c)
+# fails more than KILL_FAILURES_ALLOWED requests: the requests an instance
+# had taken when it was killed, which nginx does not retry once sent
+# (proxy_next_upstream retries only requests an instance never answered).
+#
+# Environment: PHASE_SECONDS (8), CLIENTS (16), KILL_FAILURES_ALLOWED (16).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+[[ $TARGET == /* ]] || TARGET="$ROOT/$TARGET"
+PHASE_SECONDS=${PHASE_SECONDS:-8} CLIENTS=${CLIENTS:-16} KILL_FAILURES_ALLOWED=${KILL_FAILURES_ALLOWED:-16}
+WORK="$(mktemp -d /tmp/fleet-test.XXXXXX)"
+BIN="$TARGET/release/cookie-policy"
+declare -a PID=() PORT=() PEAK=()
+REDIS_PID="" NGINX_PID="" STATUS=0
+
+log() { echo "$*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+
+cleanup() {
+  local rc=$?
+  set +e
+  for p in "${PID[@]}" "$NGINX_PID" "$REDIS_PID"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  if [ "$rc" -eq 0 ]; then rm -rf "$WORK"; else log "fleet-test: exit $rc; logs in $WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+need=()
+command -v nginx >/dev/null || need+=(nginx)
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v wrk >/dev/null || need+=(wrk)
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || die "install ${need[*]} (apt-get install -y ${need[*]})"
+  log "== apt-get install ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+log "== cargo build --release --bin cookie-policy"
+(cd "$ROOT" && cargo build --release --locked --bin cookie-policy >&2)
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { # wait_for URL: until it answers, 15 s at most
+  for _ in $(seq 150); do curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+rss_peak() { # rss_peak I: keep instance I's peak RSS (kB) over its lifetimes
+  local kb
+  kb=$(awk '/^VmHWM:/ {print $2}' "/proc/${PID[$1]}/status" 2>/dev/null || echo 0)
+  [ "${kb:-0}" -gt "${PEAK[$1]:-0}" ] && PEAK[$1]=$kb
+  return 0
+}
+
+# One Redis, one key file, three instances.
+REDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+KEYS="$WORK/keys"
+OLD_KEY="$("$BIN" keygen)" NEW_KEY="$("$BIN" keygen)"
+write_keys() { printf '%s\n' "$@" >"$KEYS.next" && mv "$KEYS.next" "$KEYS"; } # replaced whole
+write_keys "$OLD_KEY"
+
+start() { # start I: instance I on its port, until /healthz answers
+  local i=$1
+  APP_ENV=production APP_CONFIG_DIR="$ROOT/config" APP_SERVER__HOST=127.0.0.1 \
+    APP_SERVER__PORT="${PORT[$i]}" APP_SERVER__WORKERS=1 APP_KEYS__FILE="$KEYS" \
+    APP_SESSIONS__STORE=redis APP_SESSIONS__REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
+    RUST_LOG=warn,cookie_policy=info "$BIN" >>"$WORK/instance$i.log" 2>&1 &
+  PID[$i]=$!
+  wait_for "http://127.0.0.1:${PORT[$i]}/healthz" || die "instance $i does not start; $(tail -n 5 "$WORK/instance$i.log")"
+}
+stop() { # stop I SIGNAL: until the process has exited
+  local i=$1
+  rss_peak "$i"
+  kill "-$2" "${PID[$i]}"
+  wait "${PID[$i]}" 2>/dev/null || true
+}
+for i in 0 1 2; do PORT[$i]=$(free_port); start "$i"; done
+
+# nginx with the shipped configuration, on the ports picked here.
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx/logs" "$WORK/nginx/temp"
+chmod 777 "$WORK/nginx/temp"
+sed -e "s/127.0.0.1:8080/127.0.0.1:$NGINX_PORT/" \
+  -e "s/127.0.0.1:8081/127.0.0.1:${PORT[0]}/" \
+  -e "s/127.0.0.1:8082/127.0.0.1:${PORT[1]}/" \
+  -e "s/127.0.0.1:8083/127.0.0.1:${PORT[2]}/" \
+  "$ROOT/deploy/nginx.conf" >"$WORK/nginx/nginx.conf"
+"$NGINX" -t -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/check.log" 2>&1 ||
+  die "nginx refuses the configuration: $(cat "$WORK/nginx/check.log")"
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+FRONT="127.0.0.1:$NGINX_PORT"
+wait_for "http://$FRONT/healthz" || die "nginx does not answer; $(cat "$WORK/nginx/logs/error.log")"
+served_by=$(for _ in 1 2 3 4 5 6; do curl -fsS -D - -o /dev/null "http://$FRONT/healthz" | tr -d '\r' | sed -n 's/^x-upstream: //Ip'; done | sort -u | wc -l)
+[ "$served_by" -eq 3 ] || die "nginx spread 6 requests over $served_by instances, not 3"
+
+declare -A SENT=() FAILED=() LOST=()
+RESULTS="$WORK/results"
+drive() { # drive PHASE: the clients through nginx for PHASE_SECONDS, in the background
+  python3 "$ROOT/scripts/fleet_client.py" "$FRONT" "$PHASE_SECONDS" "$CLIENTS" >"$RESULTS.$1" 2>"$WORK/client.$1.log" &
+  DRIVER=$!
+  sleep 1 # every client logged in before the phase's events
+}
+finish() { # finish PHASE: wait for the clients, record their totals
+  wait "$DRIVER" || die "the clients of phase $1 failed: $(tail -n 5 "$WORK/client.$1.log")"
+  read -r SENT[$1] FAILED[$1] LOST[$1] < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["sent"], r["failed"], r["lost"])' "$RESULTS.$1")
+  log "phase $1: ${SENT[$1]} sent, ${FAILED[$1]} failed, ${LOST[$1]} sessions lost"
+  if [ -s "$WORK/client.$1.log" ]; then sed 's/^/  /' "$WORK/client.$1.log" | head -n 10 >&2; fi
+}
+reload_all() { # reload_all: SIGHUP every instance, then wait for each to log the reload
+  local i want
+  for i in 0 1 2; do
+    want=$(($(grep -c "keys reloaded" "$WORK/instance$i.log" || true) + 1))
+    kill -HUP "${PID[$i]}"
+    for _ in $(seq 100); do
+      [ "$(grep -c "keys reloaded" "$WORK/instance$i.log" || true)" -ge "$want" ] && break
+      sleep 0.05
+    done
+    [ "$(grep -c "keys reloaded" "$WORK/instance$i.log" || true)" -ge "$want" ] || die "instance $i did not reload its keys"
+  done
+}
+pause() { sleep "$(python3 -c "print(max(0.2, ($PHASE_SECONDS - 2) / $1))")"; }
+
+log "== (a) restart each instance with SIGTERM"
+drive a
+for i in 0 1 2; do
+  stop "$i" TERM
+  start "$i"
+  pause 3
+done
+finish a
+
+log "== (b) rotate the key in three stages with SIGHUP"
+drive b
+write_keys "$OLD_KEY" "$NEW_KEY" && reload_all && pause 3 # 1. the new key verifies everywhere
+write_keys "$NEW_KEY" "$OLD_KEY" && reload_all && pause 3 # 2. it seals everywhere
+write_keys "$NEW_KEY" && reload_all                       # 3. the old key is gone
+finish b
+grep -h "keys reloaded" "$WORK"/instance*.log | tail -n 1 | sed 's/^/  /' >&2
+
+log "== (c) kill one instance with SIGKILL, start it again"
+drive c
+stop 1 KILL
+sleep 1
+start 1
+finish c
+
+for i in 0 1 2; do rss_peak "$i"; done
+
+log "== throughput: /profile through nginx, and to one instance direct"
+rate() { wrk -t2 -c32 -d3s -H "Cookie: username=alice" "http://$1/profile" | awk '/Requests\/sec/ {printf "%d", $2}'; }
+THROUGH=$(rate "$FRONT")
+DIRECT=$(rate "127.0.0.1:${PORT[0]}")
+
+echo
+echo "| phase | requests | failed | sessions lost |"
+echo "|---|---:|---:|---:|"
+echo "| (a) SIGTERM restarts | ${SENT[a]} | ${FAILED[a]} | ${LOST[a]} |"
+echo "| (b) key rotation by SIGHUP | ${SENT[b]} | ${FAILED[b]} | ${LOST[b]} |"
+echo "| (c) SIGKILL and restart | ${SENT[c]} | ${FAILED[c]} | ${LOST[c]} |"
+echo
+echo "peak RSS: instance 0 $((PEAK[0] / 1024)) MiB, instance 1 $((PEAK[1] / 1024)) MiB, instance 2 $((PEAK[2] / 1024)) MiB"
+echo "GET /profile: $THROUGH req/s through nginx (3 instances), $DIRECT req/s to one instance direct (wrk -t2 -c32 -d3s)"
+
+for phase in a b; do
+  if [ "${FAILED[$phase]}" -ne 0 ] || [ "${LOST[$phase]}" -ne 0 ]; then
+    log "FAIL: phase ($phase) must lose nothing"
+    STATUS=1
+  fi
+done
+if [ "${FAILED[c]}" -gt "$KILL_FAILURES_ALLOWED" ] || [ "${LOST[c]}" -gt 0 ]; then
+  log "FAIL: phase (c): ${FAILED[c]} failed (at most $KILL_FAILURES_ALLOWED allowed), ${LOST[c]} sessions lost"
+  STATUS=1
+fi
+[ "$STATUS" -eq 0 ] && echo "fleet-test: PASS"
+exit "$STATUS"
