@@ -14,6 +14,10 @@
 # 3. BuildKit build with --network host; the container runs with --network
 #    host on a free 127.0.0.1 port: no traffic leaves loopback.
 #
+# 4. docker-compose.yml: Debian's docker-compose brings up nginx, three
+#    replicas and Redis on the host's loopback (8080-8083, 6379), and curl
+#    checks that a login through nginx on one replica holds on another.
+#
 # Environment: RUST_IMAGE, RUNTIME_IMAGE (official images to try), IMAGE (tag
 # built, default cookie-policy), SMOKE_LOG_DIR (default /tmp/docker-smoke),
 # SMOKE_KEEP_DAEMON=1 (leave a dockerd this script started running).
@@ -50,6 +54,7 @@ cleanup() {
   local rc=$?
   set +e
   docker rm -f "$SERVER" "$SERVER-nokey" >/dev/null 2>&1
+  [ -z "${COMPOSE_UP:-}" ] || compose down -t 5 >>"$LOG/compose.log" 2>&1
   [ "${SMOKE_KEEP_DAEMON:-0}" = 1 ] || stop_dockerd
   rm -rf "$WORK"
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then echo "FAIL: aborted (exit status $rc)"; failed=1; fi
@@ -249,3 +254,49 @@ else
 fi
 docker rmi "$IMAGE-smoke-cache" >/dev/null 2>&1 || true
 [ -z "$DOCKERD_PID" ] || docker image prune -f >/dev/null 2>&1 || true
+
+# ------------------------------------------------ 6. the fleet, with compose
+# nginx and Redis images from the same Debian base as the server's runtime,
+# then docker-compose.yml as shipped, with a key file of this run.
+command -v docker-compose >/dev/null || apt_install docker-compose
+compose() { COOKIE_POLICY_KEYS="$WORK/cookie-keys" docker-compose -p cookie-policy-smoke -f docker-compose.yml "$@"; }
+busy=""
+for p in 8080 8081 8082 8083 6379; do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && busy="$busy $p"; done
+if [ -n "$busy" ]; then
+  check "the compose fleet's loopback ports are free (in use:$busy)" false
+else
+  for service in nginx redis-server; do
+    docker build --progress=plain --network host --build-arg "BASE=$runtime" --build-arg "PACKAGES=$service" \
+      -t "cookie-policy-${service%-server}" -f deploy/service.Dockerfile deploy >"$LOG/build-$service.log" 2>&1 ||
+      die "docker build of cookie-policy-${service%-server} (see $LOG/build-$service.log)"
+  done
+  docker run --rm "$IMAGE" keygen >"$WORK/cookie-keys" 2>>"$LOG/keygen.err"
+  chmod 644 "$WORK/cookie-keys" # the server's user (uid 10001) reads it
+  COMPOSE_UP=1
+  compose up -d --no-build >"$LOG/compose.log" 2>&1 || { tail -n 20 "$LOG/compose.log"; die "docker-compose up"; }
+  FRONT=http://localhost:8080
+  for _ in $(seq 60); do curl -fsS --max-time 2 "$FRONT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+  body="$(curl -sS --max-time 5 "$FRONT/healthz" || true)"
+  check "docker-compose up: nginx answers /healthz on 127.0.0.1:8080 -> $body" '[ "$body" = "{\"status\":\"ok\"}" ]'
+  # curl keeps Secure cookies for localhost over plain HTTP, as browsers do.
+  jar="$WORK/compose-jar"
+  upstream() { tr -d '\r' <"$1" | sed -n 's/^x-upstream: //Ip'; }
+  curl -sS --max-time 5 -D "$WORK/h-login" -o "$WORK/b-login" -c "$jar" -b "$jar" "$FRONT/session/login?user=alice" || true
+  first="$(upstream "$WORK/h-login")"
+  check "login through nginx on replica ${first:-?} -> $(cat "$WORK/b-login")" '[ "$(cat "$WORK/b-login")" = "{\"message\":\"Logged in as alice\"}" ]'
+  other="" me=""
+  for _ in 1 2 3 4 5 6; do
+    curl -sS --max-time 5 -D "$WORK/h-me" -o "$WORK/b-me" -c "$jar" -b "$jar" "$FRONT/session/me" || true
+    if [ "$(upstream "$WORK/h-me")" != "$first" ]; then other="$(upstream "$WORK/h-me")" me="$(cat "$WORK/b-me")"; break; fi
+  done
+  check "/session/me served by another replica (${other:-none}) -> $me" '[ -n "$other" ] && [ "$me" = "{\"user\":\"alice\"}" ]'
+  curl -sS --max-time 5 -o /dev/null -c "$jar" -b "$jar" "$FRONT/login" || true
+  profile="" other=""
+  for _ in 1 2 3 4 5 6; do
+    curl -sS --max-time 5 -D "$WORK/h-p" -o "$WORK/b-p" -c "$jar" -b "$jar" "$FRONT/profile" || true
+    if [ "$(upstream "$WORK/h-p")" != "$first" ]; then other="$(upstream "$WORK/h-p")" profile="$(cat "$WORK/b-p")"; break; fi
+  done
+  check "/profile served by another replica (${other:-none}) -> $profile" '[ "$profile" = "{\"message\":\"Welcome back, alice!\"}" ]'
+  compose down -t 5 >>"$LOG/compose.log" 2>&1 && COMPOSE_UP=""
+  check "docker-compose down" '[ -z "$COMPOSE_UP" ]'
+fi

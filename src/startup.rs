@@ -312,11 +312,11 @@ pub fn reload_keys(policy: &CookiePolicy, loaded: Result<Settings, SettingsError
             for warning in settings.key_warnings() {
                 log::warn!("{warning}");
             }
+            policy.replace_keys(ring.as_ref().clone());
             log::info!(
                 "SIGHUP: keys reloaded: a current key and {} previous",
                 ring.previous_count()
             );
-            policy.replace_keys(ring.as_ref().clone());
         }
         _ => log::warn!(
             "SIGHUP: no key is configured (keys.file or keys.current); the running keys stay"

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod redis;
+pub mod server;
 
 use std::path::PathBuf;
 use std::sync::Arc;
