@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Clients of a cookie-policy fleet, for scripts/fleet-test.sh.
 
-    fleet_client.py HOST:PORT SECONDS CLIENTS
+    fleet_client.py HOST:PORT STOP_FILE MAX_SECONDS CLIENTS
 
 Each client keeps its own cookie jar and one kept-alive connection, logs in
 twice (the seed's /login, and /session/login?user=<its name>), then reads
-/profile and /session/me over and over until SECONDS have passed, taking any
-cookie an answer sets (a re-issue after a key rotation, say). It counts:
+/profile and /session/me over and over until STOP_FILE exists (the script's
+events are over) or MAX_SECONDS have passed, taking any cookie an answer
+sets (a re-issue after a key rotation, say). It counts:
 
 - requests sent;
 - failed: a transport error, or a status other than the one expected;
@@ -21,13 +22,15 @@ Standard library only: it runs wherever Python 3 does, offline.
 
 import http.client
 import json
+import os
 import sys
 import threading
 import time
 
 HOST, PORT = sys.argv[1].rsplit(":", 1)
-SECONDS = float(sys.argv[2])
-CLIENTS = int(sys.argv[3])
+STOP_FILE = sys.argv[2]
+MAX_SECONDS = float(sys.argv[3])
+CLIENTS = int(sys.argv[4])
 GREETING = b'{"message":"Welcome back, alice!"}'
 
 
@@ -114,7 +117,7 @@ class Client:
             f"/session/login?user={user}", 200, lambda b: user.encode() in b, "session login"
         )
         me = json.dumps({"user": user}, separators=(",", ":")).encode()
-        while logged_in and time.monotonic() < deadline:
+        while logged_in and time.monotonic() < deadline and not os.path.exists(STOP_FILE):
             if not self.expect("/profile", 200, lambda b: b == GREETING, "profile not greeting"):
                 self.relogin()
             if not self.expect("/session/me", 200, lambda b: b == me, "session lost"):
@@ -130,7 +133,7 @@ class Client:
 
 def main():
     totals = Totals()
-    deadline = time.monotonic() + SECONDS
+    deadline = time.monotonic() + MAX_SECONDS
 
     def work(i):
         c = Client(f"client{i}")
