@@ -170,6 +170,12 @@ impl Browser {
         received
     }
 
+    /// Clicks the element `locator` finds.
+    async fn click(&self, locator: Locator<'_>) {
+        let element = self.client.find(locator).await.expect("the element");
+        element.click().await.expect("clicks");
+    }
+
     /// Waits until the top-level page is at `url`.
     async fn wait_for_url(&self, url: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -433,24 +439,10 @@ async fn cross_site_requests(browser: &Browser, pages: &Pages) -> (Seen, Seen, S
         .expect("the fetch runs");
     let fetched = pages.wait_for("/record/fetch").await;
     browser.goto(&pages.cross_site("/attack")).await;
-    browser
-        .client
-        .find(Locator::Id("submit"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("submits");
+    browser.click(Locator::Id("submit")).await;
     let posted = pages.wait_for("/record/post").await;
     browser.goto(&pages.cross_site("/attack")).await;
-    browser
-        .client
-        .find(Locator::Id("link"))
-        .await
-        .expect("the link")
-        .click()
-        .await
-        .expect("follows");
+    browser.click(Locator::Id("link")).await;
     let navigated = pages.wait_for("/record/navigation").await;
     (fetched, posted, navigated)
 }
@@ -576,14 +568,11 @@ async fn the_pages_own_forms_set_and_remove_cookies_from_the_store() {
                 .await
                 .expect("the theme form");
             input.send_keys("dark").await.expect("types");
-            let button = browser
-                .client
-                .find(Locator::XPath(
+            browser
+                .click(Locator::XPath(
                     "//input[@name='theme']/ancestor::form//button",
                 ))
-                .await
-                .expect("its button");
-            button.click().await.expect("submits");
+                .await;
             browser
                 .wait_for_url(&on_localhost(&app.url("/cookies")))
                 .await;
@@ -596,12 +585,9 @@ async fn the_pages_own_forms_set_and_remove_cookies_from_the_store() {
                     .map(String::as_str),
                 Some("dark")
             );
-            let remove = browser
-                .client
-                .find(Locator::XPath("//tr[td[1]='theme']//button"))
-                .await
-                .expect("its Remove button");
-            remove.click().await.expect("removes");
+            browser
+                .click(Locator::XPath("//tr[td[1]='theme']//button"))
+                .await;
             browser
                 .wait_for_url(&on_localhost(&app.url("/cookies")))
                 .await;
@@ -707,14 +693,7 @@ async fn a_cross_site_form_post_to_the_app_is_refused_and_changes_nothing() {
             )
             .await
             .expect("points the form at the app");
-        browser
-            .client
-            .find(Locator::Id("submit"))
-            .await
-            .expect("the button")
-            .click()
-            .await
-            .expect("submits");
+        browser.click(Locator::Id("submit")).await;
         browser.wait_for_url(&on_localhost(&app.url("/cookies/set"))).await;
         assert_eq!(
             browser.text().await,
