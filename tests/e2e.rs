@@ -23,7 +23,14 @@ fn agent() -> Agent {
 }
 
 fn get(agent: &Agent, url: &str) -> (u16, Vec<String>, String) {
-    let mut res = agent.get(url).call().expect("the request completes");
+    answer(agent.get(url).call())
+}
+
+/// A response's status, `Set-Cookie` headers and body.
+fn answer(
+    res: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> (u16, Vec<String>, String) {
+    let mut res = res.expect("the request completes");
     let status = res.status().as_u16();
     let cookies = res
         .headers()
@@ -583,22 +590,7 @@ fn the_binary_starts_while_redis_is_down_and_answers_503_on_sessions_only() {
 
 /// The `Set-Cookie` headers of a GET, with redirects not followed.
 fn set_cookies_of(agent: &Agent, url: &str) -> (u16, Vec<String>, String) {
-    let mut res = agent
-        .get(url)
-        .config()
-        .max_redirects(0)
-        .build()
-        .call()
-        .expect("the request completes");
-    let status = res.status().as_u16();
-    let cookies = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().expect("ASCII").to_owned())
-        .collect();
-    let body = res.body_mut().read_to_string().expect("a text body");
-    (status, cookies, body)
+    answer(agent.get(url).config().max_redirects(0).build().call())
 }
 
 /// The body of a raw response.
@@ -805,12 +797,7 @@ fn a_forged_cross_site_post_is_refused_and_a_client_without_browser_headers_is_n
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        let mut res = req.send("theme=dark").expect("the request completes");
-        let cookies: Vec<String> = (res.headers().get_all("set-cookie").iter())
-            .map(|v| v.to_str().expect("ASCII").to_owned())
-            .collect();
-        let body = res.body_mut().read_to_string().expect("a text body");
-        (res.status().as_u16(), cookies, body)
+        answer(req.send("theme=dark"))
     };
     // curl and other clients send neither Sec-Fetch-Site nor Origin.
     let (status, cookies, _) = post(&[]);
