@@ -370,7 +370,7 @@ fn summary(method: &str, path: &str, first: &Diagnostic, rest: &[Diagnostic]) ->
 /// `Host` header. Never `Forwarded` or `X-Forwarded-Host`, which any client
 /// can send: with them, anyone could make a response with a `Domain` fail.
 /// Behind a proxy, have it pass the client's `Host` through (nginx:
-/// `proxy_set_header Host $host;`). `None` for a request without a host
+/// `proxy_set_header Host $http_host;`, with the port). `None` for a request without a host
 /// (HTTP/1.0), whose cookies are then checked without it.
 fn request_host(req: &HttpRequest) -> Option<String> {
     let host = match req.uri().host() {
