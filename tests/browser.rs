@@ -1,19 +1,33 @@
-//! Real browsers as the judge: Debian's headless `chromium`, driven over
-//! WebDriver (`chromedriver`, with the `fantoccini` client), against the real
-//! binary on loopback. Each test asserts what the browser stored (its cookie
-//! store, through WebDriver) or what it sent (what a server saw).
+//! Real browsers as the judge: Debian's headless `chromium` against the real
+//! binary on loopback. Each test asserts what the browser stored (its whole
+//! cookie store, attributes and partition included) and what it sent (what
+//! the app, or a recorder on the app's site, received).
 //!
-//! Two sites for the price of one machine: `localhost` and `127.0.0.1` are
-//! different sites to a browser. The app is reached as `http://localhost:P`;
-//! the pages of [`Pages`] are served as `http://127.0.0.1:Q` (another site:
-//! the attacker, or the embedder) and record every request they get. Reached
+//! The driver is WebDriver: Debian's `chromedriver` (package
+//! `chromium-driver`, built from the same source as `chromium`, so the two
+//! always match) with the `fantoccini` client. WebDriver is a W3C standard
+//! that does not change with each Chromium release, and fantoccini is a
+//! small client that needs no TLS here, chromedriver being on loopback. A
+//! DevTools client (`chromiumoxide`) generates its types from the whole
+//! protocol, a far longer build, for a protocol revision that Debian's
+//! Chromium moves past. The one thing WebDriver cannot show, the whole
+//! cookie store with each cookie's partition, is one DevTools command,
+//! sent through chromedriver's `goog/cdp/execute`.
+//!
+//! Two sites on one machine: `localhost` and `127.0.0.1` are different sites
+//! to a browser. The app is reached as `http://localhost:P`; the pages of
+//! [`Pages`] are served as `http://127.0.0.1:Q` (another site: the attacker,
+//! or a site that embeds the app) and record every request they get. Reached
 //! as `http://localhost:Q`, the same recorder is on the app's own site (a
-//! cookie is scoped to a host, not a port), so it sees exactly which of the
-//! app's cookies the browser sends with a cross-site request.
+//! cookie belongs to a host, whatever its port), so it sees which of the
+//! app's cookies a cross-site request carries, whether or not the app would
+//! accept that request.
 //!
-//! Chromium treats `http://localhost` as a secure context and stores
-//! `Secure` cookies from it, so `__Host-`, `SameSite=None` and `Partitioned`
-//! cookies work over plain HTTP here.
+//! Chromium counts both `http://localhost` and `http://127.0.0.1` as secure
+//! (loopback is a potentially trustworthy origin): from either, over plain
+//! HTTP, it stores `Secure` cookies, so `__Host-`, `SameSite=None` and
+//! `Partitioned` cookies work here, with `sourceScheme` `Secure` in its
+//! store. The tests rely on this only for `localhost`, where the app is.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian's packages; `.ci/run`
 //! installs them). Without them each test fails, saying what to install.
@@ -26,15 +40,18 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::server::Server;
-use fantoccini::cookies::Cookie;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// How long any one wait for the browser or a page server may take.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// One browser at a time: two cores run one Chromium well, several badly.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -52,7 +69,6 @@ const POLICY: &[(&str, &str)] = &[
     ("APP_COOKIES__OVERRIDES__CHIP__PARTITIONED", "true"),
     ("APP_COOKIES__OVERRIDES__CHIP__SAME_SITE", "none"),
     ("APP_COOKIES__OVERRIDES__CHIP__SECURE", "true"),
-    ("APP_COOKIES__OVERRIDES__CHIP__HTTP_ONLY", "false"),
 ];
 
 /// A headless Chromium with its own empty profile, through chromedriver;
@@ -68,7 +84,7 @@ impl Browser {
         for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
             assert!(
                 std::path::Path::new(path).exists(),
-                "{path} is missing: the browser tests need Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver; .ci/run does) [{package}]"
+                "{path} is missing: the browser tests need Debian's {package} (apt-get install -y chromium chromium-driver; .ci/run does)"
             );
         }
         let port = free_port();
@@ -82,8 +98,9 @@ impl Browser {
             .spawn()
             .expect("chromedriver starts");
         let profile = tempfile::tempdir().expect("a profile folder");
-        // The flags a closed network needs: no background fetches, no
-        // component updates, no sync, no QUIC.
+        // A closed network: no background fetches, component updates, sync
+        // or QUIC, each of which would try the internet and wait on it; no
+        // crash reporter, a process outside chromedriver's group.
         let args = [
             "--headless=new",
             "--no-sandbox",
@@ -93,6 +110,7 @@ impl Browser {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--disable-breakpad",
             "--disable-dev-shm-usage",
             "--window-size=1000,800",
             &format!("--user-data-dir={}", profile.path().display()),
@@ -103,23 +121,24 @@ impl Browser {
                 "binary": CHROMIUM,
                 "args": args,
                 // Third-party cookies allowed, as in a default Chrome profile,
-                // so that SameSite alone decides what a cross-site request gets.
+                // so that SameSite and Partitioned alone decide what a
+                // cross-site request or frame gets.
                 "prefs": { "profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": false },
             },
         });
         let caps = caps.as_object().expect("an object").clone();
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let deadline = Instant::now() + WAIT;
         let client = loop {
-            match ClientBuilder::rustls()
-                .expect("a TLS configuration")
+            match ClientBuilder::new(connector.clone())
                 .capabilities(caps.clone())
                 .connect(&format!("http://127.0.0.1:{port}"))
                 .await
             {
                 Ok(client) => break client,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                // chromedriver is not listening yet.
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(e) => panic!("chromedriver on port {port} does not start a session: {e}"),
             }
@@ -131,8 +150,15 @@ impl Browser {
         }
     }
 
+    /// Loads `url` as a top-level navigation and waits for its load event
+    /// (which waits for the page's frames too).
     async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigates");
+    }
+
+    /// Runs `script` in the current page; its value.
+    async fn script(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.expect("runs")
     }
 
     /// The text of the page's body.
@@ -145,55 +171,91 @@ impl Browser {
         body.text().await.expect("its text")
     }
 
-    /// The browser's cookies for the current page's URL, by name.
-    async fn stored(&self) -> BTreeMap<String, Cookie<'static>> {
-        let cookies = self.client.get_all_cookies().await.expect("the cookies");
-        cookies
-            .into_iter()
-            .map(|c| (c.name().to_owned(), c))
-            .collect()
+    /// The HTTP status of the response the current page came from.
+    async fn status(&self) -> Value {
+        self.script(
+            "return performance.getEntriesByType('navigation')[0].responseStatus",
+            vec![],
+        )
+        .await
     }
 
-    /// The cookies the app received, as the playground page lists them.
-    async fn app_received(&self, app: &Server) -> BTreeMap<String, String> {
-        self.goto(&on_localhost(&app.url("/cookies"))).await;
-        let rows = self
+    /// Clicks what `locator` finds, which submits a form or follows a link,
+    /// and waits until the next page has loaded.
+    async fn click_to_next_page(&self, locator: Locator<'_>) {
+        let old = self
             .client
-            .find_all(Locator::Css("#cookies tr"))
+            .find(Locator::Css("html"))
             .await
-            .expect("the rows");
-        let mut received = BTreeMap::new();
-        for row in rows {
-            let cells = row.find_all(Locator::Css("td")).await.expect("cells");
-            if cells.len() == 4 {
-                let name = cells[0].text().await.expect("a name");
-                let value = cells[1].text().await.expect("a value");
-                received.insert(name, value);
-            }
-        }
-        received
-    }
-
-    /// Clicks the element `locator` finds.
-    async fn click(&self, locator: Locator<'_>) {
-        let element = self.client.find(locator).await.expect("the element");
-        element.click().await.expect("clicks");
-    }
-
-    /// Waits until the top-level page is at `url`.
-    async fn wait_for_url(&self, url: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+            .expect("a page");
+        let target = self.client.find(locator).await.expect("the element");
+        target.click().await.expect("clicks");
+        let deadline = Instant::now() + WAIT;
         loop {
-            let now = self.client.current_url().await.expect("a URL");
-            if now.as_str() == url {
-                return;
+            // The old page's root is gone once the next page replaced it.
+            if old.tag_name().await.is_err() {
+                let state = self.client.execute("return document.readyState", vec![]);
+                if matches!(state.await, Ok(s) if s == "complete") {
+                    return;
+                }
             }
-            assert!(
-                Instant::now() < deadline,
-                "still at {now} after 10 s, not {url}"
-            );
+            assert!(Instant::now() < deadline, "no next page within {WAIT:?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Sends a DevTools command to the browser through chromedriver.
+    async fn devtools(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(DevTools { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+    }
+
+    /// Every cookie in the browser's store, whatever its site or partition,
+    /// one line each, sorted: see [`cookie_line`].
+    async fn stored(&self) -> Vec<String> {
+        let answer = self.devtools("Storage.getCookies", json!({})).await;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs_f64();
+        let cookies = answer["cookies"].as_array().expect("a list of cookies");
+        let mut lines: Vec<String> = cookies.iter().map(|c| cookie_line(c, now)).collect();
+        lines.sort();
+        lines
+    }
+
+    /// The stored cookie `name`'s value (the first, if several partitions
+    /// hold one).
+    async fn stored_value(&self, name: &str) -> String {
+        let answer = self.devtools("Storage.getCookies", json!({})).await;
+        let cookies = answer["cookies"].as_array().expect("a list of cookies");
+        let cookie = cookies
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no cookie {name} in {cookies:?}"));
+        cookie["value"].as_str().expect("a value").to_owned()
+    }
+
+    /// What the app received from this browser, as the playground's
+    /// `GET /cookies` answers it in JSON (private values decrypted): asked
+    /// by a same-origin `fetch`, which carries every cookie of the site.
+    async fn app_received(&self, sites: &Sites) -> String {
+        // A page of the app without a Content-Security-Policy, so that its
+        // script may fetch.
+        self.goto(&sites.app("/healthz")).await;
+        let body = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch('/cookies', {headers: {accept: 'application/json'}})
+                   .then(r => r.text()).then(done, e => done('failed: ' + e));",
+                vec![],
+            )
+            .await
+            .expect("the fetch runs");
+        body.as_str().expect("a text").to_owned()
     }
 
     async fn stop(self) {
@@ -210,9 +272,67 @@ impl Drop for Browser {
     }
 }
 
-/// `url` with `127.0.0.1` written `localhost`: the app's own site.
-fn on_localhost(url: &str) -> String {
-    url.replacen("127.0.0.1", "localhost", 1)
+/// A DevTools command, through chromedriver's endpoint for them.
+#[derive(Debug)]
+struct DevTools {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.expect("a session");
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// One stored cookie as a `Set-Cookie`-like line of what the browser kept:
+/// `name=value; Domain=...; Path=...`, then `Max-Age` (the seconds left,
+/// to the nearest 10, for a cookie that is not a session cookie),
+/// `Secure`, `HttpOnly`, `SameSite` (as stored; absent when the cookie
+/// named none), and `Partitioned` with the top-level site of its
+/// partition, marked `cross-site` when set in a frame of another site.
+fn cookie_line(c: &Value, now: f64) -> String {
+    let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
+    let mut line = format!(
+        "{}={}; Domain={}; Path={}",
+        text("name"),
+        text("value"),
+        text("domain"),
+        text("path")
+    );
+    if c["session"] == false {
+        let left = c["expires"].as_f64().expect("an expiry") - now;
+        line.push_str(&format!("; Max-Age={}", (left / 10.0).round() * 10.0));
+    }
+    if c["secure"] == true {
+        line.push_str("; Secure");
+    }
+    if c["httpOnly"] == true {
+        line.push_str("; HttpOnly");
+    }
+    if let Some(same_site) = c["sameSite"].as_str() {
+        line.push_str(&format!("; SameSite={same_site}"));
+    }
+    if let Some(key) = c.get("partitionKey") {
+        let site = key["topLevelSite"].as_str().expect("a top-level site");
+        let within = if key["hasCrossSiteAncestor"] == true {
+            ", cross-site"
+        } else {
+            ""
+        };
+        line.push_str(&format!("; Partitioned({site}{within})"));
+    }
+    line
 }
 
 fn free_port() -> u16 {
@@ -222,71 +342,89 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The addresses of one test: the app's port and the page server's.
+#[derive(Debug, Clone, Copy)]
+struct Sites {
+    app: u16,
+    pages: u16,
+}
+
+impl Sites {
+    /// `path` on the app, on its own site.
+    fn app(&self, path: &str) -> String {
+        format!("http://localhost:{}{path}", self.app)
+    }
+
+    /// `path` on the page server, as another site.
+    fn cross_site(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.pages)
+    }
+
+    /// `path` on the page server, on the app's site (another origin).
+    fn app_site(&self, path: &str) -> String {
+        format!("http://localhost:{}{path}", self.pages)
+    }
+}
+
 /// One request a page server got.
 #[derive(Debug, Clone)]
 struct Seen {
-    path: String,
     method: String,
+    /// Its `Cookie` header, empty without one.
     cookie: String,
 }
 
-/// HTML pages on a loopback port, each request recorded: `/record/...`
-/// answers a small page, any other path its page of `pages`.
+/// HTML pages on a loopback port, each request recorded: a path of
+/// `pages` answers its page, any other path a small page naming it.
 struct Pages {
-    port: u16,
-    seen: Arc<Mutex<Vec<Seen>>>,
+    seen: Arc<Mutex<Vec<(String, Seen)>>>,
 }
 
+/// The pages a test serves, by path.
+type PageList = Vec<(&'static str, String)>;
+
 impl Pages {
-    /// Serves the pages `pages` makes, given the port they are served on.
-    fn serve(pages: impl FnOnce(u16) -> Vec<(&'static str, String)>) -> Pages {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
-        let port = listener.local_addr().expect("an address").port();
+    /// Serves `pages` on `listener`.
+    fn serve(listener: TcpListener, pages: PageList) -> Pages {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let record = Arc::clone(&seen);
-        let pages: BTreeMap<&'static str, String> = pages(port).into_iter().collect();
+        let pages: BTreeMap<&'static str, String> = pages.into_iter().collect();
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
                 let (record, pages) = (Arc::clone(&record), pages.clone());
                 std::thread::spawn(move || answer(stream, &record, &pages));
             }
         });
-        Pages { port, seen }
-    }
-
-    /// `path` as a page of the other site.
-    fn cross_site(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// `path` on the app's own site (a cookie's host, any port).
-    fn app_site(&self, path: &str) -> String {
-        format!("http://localhost:{}{path}", self.port)
-    }
-
-    /// The requests for `path` so far.
-    fn requests(&self, path: &str) -> Vec<Seen> {
-        let seen = self.seen.lock().expect("the record");
-        seen.iter().filter(|s| s.path == path).cloned().collect()
+        Pages { seen }
     }
 
     /// Waits until `path` was requested, and returns its first request.
     async fn wait_for(&self, path: &str) -> Seen {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + WAIT;
         loop {
-            if let Some(seen) = self.requests(path).into_iter().next() {
+            let first = {
+                let seen = self.seen.lock().expect("the record");
+                seen.iter().find(|(p, _)| p == path).map(|(_, s)| s.clone())
+            };
+            if let Some(seen) = first {
                 return seen;
             }
             assert!(
                 Instant::now() < deadline,
-                "no request for {path} within 10 s"
+                "no request for {path} within {WAIT:?}"
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
 
-fn answer(stream: TcpStream, record: &Mutex<Vec<Seen>>, pages: &BTreeMap<&'static str, String>) {
+/// Answers one connection's request (the browser's, so a plain HTTP/1.1
+/// request with at most a form body) and records it.
+fn answer(
+    stream: TcpStream,
+    record: &Mutex<Vec<(String, Seen)>>,
+    pages: &BTreeMap<&'static str, String>,
+) {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
@@ -313,13 +451,12 @@ fn answer(stream: TcpStream, record: &Mutex<Vec<Seen>>, pages: &BTreeMap<&'stati
     let _ = reader.read_exact(&mut body);
     let page = match pages.get(path.as_str()) {
         Some(page) => page.clone(),
-        None => format!("<!doctype html><title>recorded</title><p id=\"done\">{method} {path}</p>"),
+        None => format!("<!doctype html><title>recorded</title><p>{method} {path}</p>"),
     };
-    record.lock().expect("the record").push(Seen {
-        path,
-        method,
-        cookie,
-    });
+    record
+        .lock()
+        .expect("the record")
+        .push((path, Seen { method, cookie }));
     let mut stream = reader.into_inner();
     let _ = write!(
         stream,
@@ -328,417 +465,492 @@ fn answer(stream: TcpStream, record: &Mutex<Vec<Seen>>, pages: &BTreeMap<&'stati
     );
 }
 
-/// The names in a `Cookie` header.
-fn names(cookie: &str) -> Vec<String> {
-    let mut names: Vec<String> = cookie
-        .split(';')
-        .filter_map(|pair| pair.split_once('=').map(|(n, _)| n.trim().to_owned()))
-        .filter(|n| !n.is_empty())
-        .collect();
-    names.sort();
-    names
+/// What one test has: the app, a browser, the page server and their
+/// addresses.
+struct Case {
+    app: Server,
+    browser: Browser,
+    pages: Pages,
+    sites: Sites,
 }
 
-/// Runs one browser test: the app (development profile, the test's
-/// cookies declared), a browser, and `pages` on the other site.
-async fn with_browser<F, Fut>(
-    extra_env: &[(&str, &str)],
-    pages: impl FnOnce(u16) -> Vec<(&'static str, String)>,
-    test: F,
-) where
-    F: FnOnce(Browser, Server, Pages) -> Fut,
-    Fut: std::future::Future<Output = Browser>,
-{
+/// Runs one browser test: the app (development profile, with `env`, such
+/// as [`POLICY`]), the pages `pages` makes for the test's addresses, and a
+/// browser.
+async fn with_browser(
+    env: &[(&str, &str)],
+    pages: impl FnOnce(Sites) -> PageList,
+    test: impl AsyncFnOnce(&Case),
+) {
     let _one = ONE_AT_A_TIME.lock().await;
-    let env: Vec<(&str, &str)> = POLICY.iter().chain(extra_env).copied().collect();
-    let app = Server::start("development", &env);
-    let pages = Pages::serve(pages);
+    let app = Server::start("development", env);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let sites = Sites {
+        app: port_of(&app.base),
+        pages: listener.local_addr().expect("an address").port(),
+    };
+    let pages = Pages::serve(listener, pages(sites));
     let browser = Browser::start().await;
-    let browser = test(browser, app, pages).await;
-    browser.stop().await;
+    let case = Case {
+        app,
+        browser,
+        pages,
+        sites,
+    };
+    test(&case).await;
+    case.browser.stop().await;
+}
+
+/// The port of `http://host:port`.
+fn port_of(base: &str) -> u16 {
+    let port = base.rsplit(':').next().expect("a port");
+    port.parse().expect("a port number")
+}
+
+/// No pages of another site.
+fn no_pages(_: Sites) -> PageList {
+    Vec::new()
 }
 
 /// Sets cookies on the app's site through the playground, as a top-level
-/// navigation of the browser.
-async fn set(browser: &Browser, app: &Server, query: &str) {
-    browser
-        .goto(&on_localhost(&app.url(&format!("/cookies/set?{query}"))))
-        .await;
+/// navigation of the browser (`query` is `name=value&...`).
+async fn set(case: &Case, query: &str) {
+    let url = case.sites.app(&format!("/cookies/set?{query}"));
+    case.browser.goto(&url).await;
 }
 
 #[tokio::test]
 async fn the_seed_flow_logs_in_greets_and_logs_out() {
-    with_browser(
-        &[],
-        |_| Vec::new(),
-        |browser, app, _pages| async move {
-            browser.goto(&on_localhost(&app.url("/login"))).await;
-            assert_eq!(
-                browser.text().await,
-                r#"{"message":"Logged in and cookie set"}"#
-            );
-            let stored = browser.stored().await;
-            let username = stored.get("username").expect("username stored");
-            assert_eq!(username.value(), "alice");
-            assert_eq!(username.http_only(), Some(true));
-            assert_eq!(format!("{:?}", username.same_site()), "Some(Lax)");
-            assert_eq!(username.path(), Some("/"));
-            browser.goto(&on_localhost(&app.url("/profile"))).await;
-            assert_eq!(
-                browser.text().await,
-                r#"{"message":"Welcome back, alice!"}"#
-            );
-            browser.goto(&on_localhost(&app.url("/logout"))).await;
-            assert_eq!(browser.text().await, r#"{"message":"Logged out"}"#);
-            assert!(!browser.stored().await.contains_key("username"), "removed");
-            browser.goto(&on_localhost(&app.url("/profile"))).await;
-            assert_eq!(
-                browser.text().await,
-                r#"{"message":"No username cookie found"}"#
-            );
-            browser
-        },
-    )
+    with_browser(POLICY, no_pages, async |c| {
+        c.browser.goto(&c.sites.app("/login")).await;
+        assert_eq!(
+            c.browser.text().await,
+            r#"{"message":"Logged in and cookie set"}"#
+        );
+        assert_eq!(
+            c.browser.stored().await,
+            ["username=alice; Domain=localhost; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax"]
+        );
+        c.browser.goto(&c.sites.app("/profile")).await;
+        assert_eq!(
+            c.browser.text().await,
+            r#"{"message":"Welcome back, alice!"}"#
+        );
+        c.browser.goto(&c.sites.app("/logout")).await;
+        assert_eq!(c.browser.text().await, r#"{"message":"Logged out"}"#);
+        assert_eq!(c.browser.stored().await, Vec::<String>::new());
+        c.browser.goto(&c.sites.app("/profile")).await;
+        assert_eq!(
+            c.browser.text().await,
+            r#"{"message":"No username cookie found"}"#
+        );
+    })
     .await;
 }
 
 #[tokio::test]
 async fn http_only_cookies_are_hidden_from_scripts_and_the_others_are_not() {
-    with_browser(
-        &[],
-        |_| Vec::new(),
-        |browser, app, _pages| async move {
-            set(&browser, &app, "theme=dark&visible=yes").await;
-            let script = browser
-                .client
-                .execute("return document.cookie", vec![])
-                .await
-                .expect("runs");
-            assert_eq!(script, json!("visible=yes"));
-            let stored = browser.stored().await;
-            assert_eq!(stored["theme"].http_only(), Some(true));
-            assert_eq!(stored["visible"].http_only(), Some(false));
-            browser
-        },
-    )
+    with_browser(POLICY, no_pages, async |c| {
+        // `theme` takes the policy's HttpOnly; `visible` is declared without.
+        set(c, "theme=dark&visible=yes").await;
+        assert_eq!(
+            c.browser.stored().await,
+            [
+                "theme=dark; Domain=localhost; Path=/; HttpOnly; SameSite=Lax",
+                "visible=yes; Domain=localhost; Path=/; SameSite=Lax",
+            ]
+        );
+        let script = c.browser.script("return document.cookie", vec![]).await;
+        assert_eq!(script, json!("visible=yes"));
+        // Both go to the app.
+        assert_eq!(
+            c.browser.app_received(&c.sites).await,
+            r#"{"cookies":{"theme":"dark","visible":"yes"}}"#
+        );
+    })
     .await;
 }
 
-/// The other site's page: a link and a form to the app's site, and a
-/// cross-site `fetch` with credentials.
-fn attacker_page(pages_port: u16) -> String {
-    let target = format!("http://localhost:{pages_port}");
-    format!(
+/// The other site's page: a link and a form to the recorder on the app's
+/// site.
+fn attacker_page(sites: Sites) -> PageList {
+    let page = format!(
         r#"<!doctype html><title>another site</title>
-<a id="link" href="{target}/record/navigation">a link</a>
-<form id="form" method="post" action="{target}/record/post"><input name="x" value="1"><button id="submit">post</button></form>"#
-    )
+<a id="link" href="{link}">a link</a>
+<form method="post" action="{post}"><input name="x" value="1"><button id="submit">post</button></form>"#,
+        link = sites.app_site("/record/navigation"),
+        post = sites.app_site("/record/post"),
+    );
+    vec![("/attack", page)]
 }
 
-/// Sends the browser's cross-site requests from the other site's page: a
-/// `fetch`, a form POST, then a link followed.
-async fn cross_site_requests(browser: &Browser, pages: &Pages) -> (Seen, Seen, Seen) {
-    browser.goto(&pages.cross_site("/attack")).await;
-    browser
+/// What the app's site received from three cross-site requests, sent from
+/// the other site's page: a `fetch` with credentials, a form POST, and a
+/// link followed (a top-level GET).
+struct CrossSite {
+    fetched: Seen,
+    posted: Seen,
+    navigated: Seen,
+}
+
+async fn cross_site_requests(c: &Case) -> CrossSite {
+    let attack = c.sites.cross_site("/attack");
+    c.browser.goto(&attack).await;
+    c.browser
         .client
         .execute_async(
-            "const done = arguments[arguments.length - 1]; fetch(arguments[0], {credentials: 'include', mode: 'no-cors'}).then(() => done(), () => done());",
-            vec![json!(pages.app_site("/record/fetch"))],
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], {credentials: 'include', mode: 'no-cors'}).then(() => done(), () => done());",
+            vec![json!(c.sites.app_site("/record/fetch"))],
         )
         .await
         .expect("the fetch runs");
-    let fetched = pages.wait_for("/record/fetch").await;
-    browser.goto(&pages.cross_site("/attack")).await;
-    browser.click(Locator::Id("submit")).await;
-    let posted = pages.wait_for("/record/post").await;
-    browser.goto(&pages.cross_site("/attack")).await;
-    browser.click(Locator::Id("link")).await;
-    let navigated = pages.wait_for("/record/navigation").await;
-    (fetched, posted, navigated)
+    let fetched = c.pages.wait_for("/record/fetch").await;
+    c.browser.click_to_next_page(Locator::Id("submit")).await;
+    let posted = c.pages.wait_for("/record/post").await;
+    c.browser.goto(&attack).await;
+    c.browser.click_to_next_page(Locator::Id("link")).await;
+    let navigated = c.pages.wait_for("/record/navigation").await;
+    assert_eq!(
+        (
+            fetched.method.as_str(),
+            posted.method.as_str(),
+            navigated.method.as_str()
+        ),
+        ("GET", "POST", "GET")
+    );
+    CrossSite {
+        fetched,
+        posted,
+        navigated,
+    }
 }
 
 #[tokio::test]
 async fn a_lax_cookie_goes_with_a_cross_site_link_but_not_a_cross_site_post_or_fetch() {
-    let attack = |port| vec![("/attack", attacker_page(port))];
-    with_browser(&[], attack, |browser, app, pages| async move {
-        set(&browser, &app, "theme=dark").await;
+    with_browser(POLICY, attacker_page, async |c| {
+        set(c, "theme=dark").await;
         assert_eq!(
-            format!("{:?}", browser.stored().await["theme"].same_site()),
-            "Some(Lax)"
+            c.browser.stored().await,
+            ["theme=dark; Domain=localhost; Path=/; HttpOnly; SameSite=Lax"]
         );
-        let (fetched, posted, navigated) = cross_site_requests(&browser, &pages).await;
-        assert_eq!(navigated.method, "GET");
-        assert_eq!(names(&navigated.cookie), ["theme"], "a top-level GET");
-        assert_eq!(posted.method, "POST");
-        assert_eq!(names(&posted.cookie), Vec::<String>::new(), "a form POST");
-        assert_eq!(names(&fetched.cookie), Vec::<String>::new(), "a fetch");
-        browser
+        let sent = cross_site_requests(c).await;
+        assert_eq!(sent.navigated.cookie, "theme=dark", "a top-level GET");
+        assert_eq!(sent.posted.cookie, "", "a form POST");
+        assert_eq!(sent.fetched.cookie, "", "a fetch");
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_strict_cookie_stays_home_even_on_a_cross_site_link() {
-    let attack = |port| vec![("/attack", attacker_page(port))];
-    with_browser(&[], attack, |browser, app, pages| async move {
-        set(&browser, &app, "theme=dark&strictc=1").await;
+    with_browser(POLICY, attacker_page, async |c| {
+        set(c, "theme=dark&strictc=1").await;
         assert_eq!(
-            format!("{:?}", browser.stored().await["strictc"].same_site()),
-            "Some(Strict)"
+            c.browser.stored().await,
+            [
+                "strictc=1; Domain=localhost; Path=/; HttpOnly; SameSite=Strict",
+                "theme=dark; Domain=localhost; Path=/; HttpOnly; SameSite=Lax",
+            ]
         );
-        let (fetched, posted, navigated) = cross_site_requests(&browser, &pages).await;
-        assert_eq!(names(&navigated.cookie), ["theme"], "Strict stays home");
-        assert_eq!(names(&posted.cookie), Vec::<String>::new());
-        assert_eq!(names(&fetched.cookie), Vec::<String>::new());
-        // On its own site it goes.
-        browser.goto(&pages.app_site("/record/home")).await;
-        assert_eq!(
-            names(&pages.wait_for("/record/home").await.cookie),
-            ["strictc", "theme"]
-        );
-        browser
+        let sent = cross_site_requests(c).await;
+        assert_eq!(sent.navigated.cookie, "theme=dark", "Strict stays home");
+        assert_eq!(sent.posted.cookie, "");
+        assert_eq!(sent.fetched.cookie, "");
+        // From its own site it goes.
+        c.browser.goto(&c.sites.app_site("/record/home")).await;
+        let home = c.pages.wait_for("/record/home").await;
+        assert_eq!(home.cookie, "theme=dark; strictc=1");
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_none_cookie_goes_with_every_cross_site_request() {
-    let attack = |port| vec![("/attack", attacker_page(port))];
-    with_browser(&[], attack, |browser, app, pages| async move {
-        set(&browser, &app, "nonec=1").await;
-        let stored = browser.stored().await;
-        assert_eq!(format!("{:?}", stored["nonec"].same_site()), "Some(None)");
-        assert_eq!(stored["nonec"].secure(), Some(true));
-        let (fetched, posted, navigated) = cross_site_requests(&browser, &pages).await;
-        assert_eq!(names(&posted.cookie), ["nonec"]);
-        assert_eq!(names(&navigated.cookie), ["nonec"]);
-        assert_eq!(names(&fetched.cookie), ["nonec"]);
-        browser
+    with_browser(POLICY, attacker_page, async |c| {
+        set(c, "nonec=1").await;
+        assert_eq!(
+            c.browser.stored().await,
+            ["nonec=1; Domain=localhost; Path=/; Secure; HttpOnly; SameSite=None"]
+        );
+        let sent = cross_site_requests(c).await;
+        assert_eq!(sent.navigated.cookie, "nonec=1");
+        assert_eq!(sent.posted.cookie, "nonec=1");
+        assert_eq!(sent.fetched.cookie, "nonec=1");
     })
     .await;
 }
 
 #[tokio::test]
 async fn host_and_secure_prefixed_cookies_are_stored_and_read_back_by_their_declared_names() {
-    with_browser(
-        &[],
-        |_| Vec::new(),
-        |browser, app, _| async move {
-            set(&browser, &app, "hostc=1&securec=2").await;
-            let stored = browser.stored().await;
-            let host = stored.get("__Host-hostc").expect("__Host-hostc stored");
-            assert_eq!(
-                (host.value(), host.secure(), host.path(), host.domain()),
-                ("1", Some(true), Some("/"), Some("localhost"))
-            );
-            let secure = stored
-                .get("__Secure-securec")
-                .expect("__Secure-securec stored");
-            assert_eq!((secure.value(), secure.secure()), ("2", Some(true)));
-            assert!(!stored.contains_key("hostc") && !stored.contains_key("securec"));
-            let received = browser.app_received(&app).await;
-            assert_eq!(received.get("hostc").map(String::as_str), Some("1"));
-            assert_eq!(received.get("securec").map(String::as_str), Some("2"));
-            browser
-        },
-    )
+    with_browser(POLICY, no_pages, async |c| {
+        set(c, "hostc=1&securec=2").await;
+        assert_eq!(
+            c.browser.stored().await,
+            [
+                "__Host-hostc=1; Domain=localhost; Path=/; Secure; HttpOnly; SameSite=Lax",
+                "__Secure-securec=2; Domain=localhost; Path=/; Secure; HttpOnly; SameSite=Lax",
+            ]
+        );
+        assert_eq!(
+            c.browser.app_received(&c.sites).await,
+            r#"{"cookies":{"hostc":"1","securec":"2"}}"#
+        );
+    })
     .await;
 }
 
 #[tokio::test]
 async fn a_protected_cookie_is_ciphertext_in_the_browser_and_plain_to_the_app() {
-    with_browser(
-        &[],
-        |_| Vec::new(),
-        |browser, app, _| async move {
-            set(&browser, &app, "session=alice").await;
-            let stored = browser.stored().await;
-            let sealed = stored["session"].value().to_owned();
-            assert!(sealed.len() > 40 && !sealed.contains("alice"), "{sealed}");
-            assert_eq!(stored["session"].http_only(), Some(true));
-            let received = browser.app_received(&app).await;
-            assert_eq!(received.get("session").map(String::as_str), Some("alice"));
-            browser
-        },
-    )
+    with_browser(POLICY, no_pages, async |c| {
+        set(c, "session=alice").await;
+        // base64url of a 12-byte nonce, the 8-byte issue time, the 5 bytes
+        // of `alice` and the 16-byte tag: 41 bytes, 55 characters.
+        let sealed = c.browser.stored_value("session").await;
+        assert_eq!(sealed.len(), 55, "{sealed}");
+        assert!(
+            (sealed.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{sealed}"
+        );
+        assert_eq!(
+            c.browser.stored().await,
+            [format!(
+                "session={sealed}; Domain=localhost; Path=/; HttpOnly; SameSite=Lax"
+            )]
+        );
+        assert_eq!(
+            c.browser.app_received(&c.sites).await,
+            r#"{"cookies":{"session":"alice"}}"#
+        );
+    })
     .await;
 }
 
 #[tokio::test]
-async fn the_pages_own_forms_set_and_remove_cookies_from_the_store() {
-    with_browser(
-        &[],
-        |_| Vec::new(),
-        |browser, app, _| async move {
-            // Same origin: the forms of the playground's page are accepted.
-            browser.goto(&on_localhost(&app.url("/cookies"))).await;
-            let input = browser
+async fn a_removal_removes_the_cookie_from_the_store() {
+    with_browser(POLICY, no_pages, async |c| {
+        set(c, "theme=dark&lang=en").await;
+        assert_eq!(c.browser.stored().await.len(), 2);
+        c.browser.goto(&c.sites.app("/cookies/delete?theme")).await;
+        assert_eq!(
+            c.browser.stored().await,
+            ["lang=en; Domain=localhost; Path=/; HttpOnly; SameSite=Lax"]
+        );
+        assert_eq!(
+            c.browser.app_received(&c.sites).await,
+            r#"{"cookies":{"lang":"en"}}"#
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_pages_own_forms_post_from_the_same_origin_and_are_accepted() {
+    with_browser(POLICY, no_pages, async |c| {
+        c.browser.goto(&c.sites.app("/cookies")).await;
+        let input = c
+            .browser
+            .client
+            .find(Locator::Css("input[name=theme]"))
+            .await
+            .expect("the theme form");
+        input.send_keys("dark").await.expect("types");
+        let set_theme = "//input[@name='theme']/ancestor::form//button";
+        c.browser
+            .click_to_next_page(Locator::XPath(set_theme))
+            .await;
+        assert_eq!(c.browser.status().await, json!(200));
+        assert_eq!(
+            c.browser
                 .client
-                .find(Locator::Css("input[name=theme]"))
+                .current_url()
                 .await
-                .expect("the theme form");
-            input.send_keys("dark").await.expect("types");
-            browser
-                .click(Locator::XPath(
-                    "//input[@name='theme']/ancestor::form//button",
-                ))
-                .await;
-            browser
-                .wait_for_url(&on_localhost(&app.url("/cookies")))
-                .await;
-            assert_eq!(browser.stored().await["theme"].value(), "dark");
-            assert_eq!(
-                browser
-                    .app_received(&app)
-                    .await
-                    .get("theme")
-                    .map(String::as_str),
-                Some("dark")
-            );
-            browser
-                .click(Locator::XPath("//tr[td[1]='theme']//button"))
-                .await;
-            browser
-                .wait_for_url(&on_localhost(&app.url("/cookies")))
-                .await;
-            assert!(
-                !browser.stored().await.contains_key("theme"),
-                "removed from the store"
-            );
-            browser
-        },
-    )
+                .expect("a URL")
+                .as_str(),
+            c.sites.app("/cookies")
+        );
+        assert_eq!(
+            c.browser.stored().await,
+            ["theme=dark; Domain=localhost; Path=/; HttpOnly; SameSite=Lax"]
+        );
+        // The page now lists it, with a form that removes it.
+        let remove_theme = "//tr[td[1]='theme']//button";
+        c.browser
+            .click_to_next_page(Locator::XPath(remove_theme))
+            .await;
+        assert_eq!(c.browser.status().await, json!(200));
+        assert_eq!(c.browser.stored().await, Vec::<String>::new());
+    })
     .await;
 }
 
 #[tokio::test]
 async fn a_partitioned_cookie_set_in_a_cross_site_frame_stays_in_that_frames_partition() {
-    let embed = |port: u16| {
+    let embed = |sites: Sites| {
         let frame = |src: String| {
-            format!(
-                "<!doctype html><title>embedder</title><iframe id=\"f\" src=\"{src}\"></iframe>"
-            )
+            format!("<!doctype html><title>embedder</title><iframe src=\"{src}\"></iframe>")
         };
         vec![
             // The app in a frame of the other site: it sets `chip` there.
-            ("/embed-app", frame("APP_SET".to_owned())),
+            ("/embed-app", frame(sites.app("/cookies/set?chip=framed"))),
             // The app's site in a frame of the other site: what it is sent there.
-            (
-                "/embed-record",
-                frame(format!("http://localhost:{port}/record/framed")),
-            ),
+            ("/embed-record", frame(sites.app_site("/record/framed"))),
         ]
     };
-    with_browser(&[], embed, |browser, app, pages| async move {
-        // At top level, on the app's own site.
-        set(&browser, &app, "chip=top").await;
-        assert_eq!(browser.stored().await["chip"].value(), "top");
-        // In a frame of the other site: a cookie of the same name, in that
-        // site's partition.
-        let framed_set = on_localhost(&app.url("/cookies/set?chip=framed"));
-        browser.goto(&pages.cross_site("/embed-app")).await;
-        browser
-            .client
-            .execute(
-                "document.getElementById('f').src = arguments[0];",
-                vec![json!(framed_set)],
-            )
-            .await
-            .expect("loads the frame");
-        browser.goto(&pages.cross_site("/embed-record")).await;
-        let framed = pages.wait_for("/record/framed").await;
-        assert_eq!(framed.cookie, "chip=framed", "the frame's partition");
-        // Back at top level the app's site has its own cookie, unchanged.
-        browser.goto(&pages.app_site("/record/top")).await;
-        assert_eq!(pages.wait_for("/record/top").await.cookie, "chip=top");
-        let stored = browser.stored().await;
-        assert_eq!(stored["chip"].value(), "top");
-        assert_eq!(format!("{:?}", stored["chip"].same_site()), "Some(None)");
-        browser
+    with_browser(POLICY, embed, async |c| {
+        // At top level, on the app's own site: partitioned by that site.
+        set(c, "chip=top").await;
+        // In a frame of the other site (the load event waits for the frame):
+        // a cookie of the same name, in that site's partition.
+        c.browser.goto(&c.sites.cross_site("/embed-app")).await;
+        assert_eq!(
+            c.browser.stored().await,
+            [
+                "chip=framed; Domain=localhost; Path=/; Secure; HttpOnly; SameSite=None; Partitioned(http://127.0.0.1, cross-site)",
+                "chip=top; Domain=localhost; Path=/; Secure; HttpOnly; SameSite=None; Partitioned(http://localhost)",
+            ]
+        );
+        // Each context is sent its own.
+        c.browser.goto(&c.sites.cross_site("/embed-record")).await;
+        let framed = c.pages.wait_for("/record/framed").await;
+        assert_eq!(framed.cookie, "chip=framed", "in the other site's frame");
+        c.browser.goto(&c.sites.app_site("/record/top")).await;
+        let top = c.pages.wait_for("/record/top").await;
+        assert_eq!(top.cookie, "chip=top", "at top level");
     })
     .await;
 }
 
 #[tokio::test]
-async fn a_request_over_the_cookie_limit_shows_the_431_and_nothing_else() {
-    let small = [("APP_COOKIES__MAX_HEADER_BYTES", "200")];
-    with_browser(&small, |_| Vec::new(), |browser, app, _| async move {
-        browser.goto(&on_localhost(&app.url("/login"))).await;
+async fn a_request_over_the_cookie_limit_shows_the_431_and_its_reason() {
+    let small = [POLICY, &[("APP_COOKIES__MAX_HEADER_BYTES", "200")]].concat();
+    with_browser(&small, no_pages, async |c| {
+        c.browser.goto(&c.sites.app("/login")).await;
         // Scripts may write cookies that are not HttpOnly: enough to pass
-        // the limit of 200 bytes.
-        browser
-            .client
-            .execute(
+        // the limit of 200 bytes with `username=alice`.
+        c.browser
+            .script(
                 "for (let i = 0; i < 4; i++) document.cookie = 'big' + i + '=' + 'x'.repeat(60) + '; path=/';",
                 vec![],
             )
-            .await
-            .expect("runs");
-        browser.goto(&on_localhost(&app.url("/profile"))).await;
+            .await;
+        c.browser.goto(&c.sites.app("/profile")).await;
+        assert_eq!(c.browser.status().await, json!(431));
         assert_eq!(
-            browser.text().await,
+            c.browser.text().await,
             r#"{"detail":[{"type":"cookie_header_too_large","loc":["header","cookie"],"msg":"the Cookie header is 282 bytes, over the limit of 200; clear this site's cookies and try again"}]}"#
         );
-        browser
     })
     .await;
+}
+
+/// A form like the playground's own `theme` form, on a page of the
+/// page server, posting to the app.
+fn forged_form(sites: Sites) -> String {
+    format!(
+        r#"<!doctype html><title>a form</title><form method="post" action="{}"><input name="theme" value="evil"><button id="submit">Set theme</button></form>"#,
+        sites.app("/cookies/set")
+    )
 }
 
 #[tokio::test]
 async fn a_cross_site_form_post_to_the_app_is_refused_and_changes_nothing() {
-    let forged = |_| {
-        vec![(
-            "/forge",
-            "<!doctype html><title>another site</title><form id=\"form\" method=\"post\" action=\"APP/cookies/set\"><input name=\"theme\" value=\"evil\"><button id=\"submit\">go</button></form>".to_owned(),
-        )]
-    };
-    with_browser(&[], forged, |browser, app, pages| async move {
-        set(&browser, &app, "theme=dark").await;
-        browser.goto(&pages.cross_site("/forge")).await;
-        browser
-            .client
-            .execute(
-                "document.getElementById('form').action = arguments[0];",
-                vec![json!(on_localhost(&app.url("/cookies/set")))],
-            )
-            .await
-            .expect("points the form at the app");
-        browser.click(Locator::Id("submit")).await;
-        browser.wait_for_url(&on_localhost(&app.url("/cookies/set"))).await;
+    let forge = |sites| vec![("/forge", forged_form(sites))];
+    with_browser(POLICY, forge, async |c| {
+        set(c, "theme=dark").await;
+        c.browser.goto(&c.sites.cross_site("/forge")).await;
+        c.browser.click_to_next_page(Locator::Id("submit")).await;
+        assert_eq!(c.browser.status().await, json!(403));
         assert_eq!(
-            browser.text().await,
+            c.browser.text().await,
             r#"{"detail":[{"type":"cross_origin_request","loc":["header","sec-fetch-site"],"msg":"the browser sent this POST from another site (Sec-Fetch-Site: cross-site); this app accepts unsafe requests from its own origin only"}]}"#
         );
-        assert_eq!(browser.stored().await["theme"].value(), "dark", "unchanged");
-        browser
+        assert_eq!(
+            c.browser.stored().await,
+            ["theme=dark; Domain=localhost; Path=/; HttpOnly; SameSite=Lax"]
+        );
+        let origin = c.sites.cross_site("");
+        c.app
+            .wait_for_log(&format!("refused POST /cookies/set from {origin} (R23)"));
     })
     .await;
 }
 
 #[tokio::test]
-async fn the_playground_page_as_a_browser_shows_it() {
-    with_browser(
-        &[],
-        |_| Vec::new(),
-        |browser, app, _| async move {
-            set(
-                &browser,
-                &app,
-                "theme=dark&lang=en&session=alice&visible=yes",
-            )
-            .await;
-            let rows = browser
-                .client
-                .find_all(Locator::Css("#cookies tr"))
-                .await
-                .expect("rows");
-            assert_eq!(rows.len(), 5, "a header and four cookies");
-            let png = browser.client.screenshot().await.expect("a screenshot");
-            assert_eq!(&png[1..4], b"PNG");
-            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-            std::fs::write(dir.join("playground.png"), &png).expect("saved");
-            browser
-        },
-    )
+async fn a_form_post_from_another_origin_of_the_same_site_is_refused() {
+    // SameSite=Lax lets the cookie go with this POST (same site), so only
+    // the origin check stops it.
+    let forge = |sites| vec![("/forge", forged_form(sites))];
+    with_browser(POLICY, forge, async |c| {
+        set(c, "theme=dark").await;
+        c.browser.goto(&c.sites.app_site("/forge")).await;
+        c.browser.click_to_next_page(Locator::Id("submit")).await;
+        assert_eq!(c.browser.status().await, json!(403));
+        assert_eq!(
+            c.browser.text().await,
+            r#"{"detail":[{"type":"cross_origin_request","loc":["header","sec-fetch-site"],"msg":"the browser sent this POST from another origin of this site (Sec-Fetch-Site: same-site); this app accepts unsafe requests from its own origin only"}]}"#
+        );
+        assert_eq!(c.browser.stored_value("theme").await, "dark");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_playground_page_lists_what_the_app_received_as_a_browser_shows_it() {
+    // The shipped configuration with the reference's example override, as
+    // the README's picture shows it.
+    let theme_readable = [("APP_COOKIES__OVERRIDES__THEME__HTTP_ONLY", "false")];
+    with_browser(&theme_readable, no_pages, async |c| {
+        set(c, "theme=dark&lang=en&session=alice").await;
+        let mut rows = Vec::new();
+        let trs = c.browser.client.find_all(Locator::Css("#cookies tr")).await;
+        for tr in trs.expect("the rows").into_iter().skip(1) {
+            let mut cells = Vec::new();
+            for td in tr.find_all(Locator::Css("td")).await.expect("cells") {
+                cells.push(td.text().await.expect("a cell's text"));
+            }
+            rows.push(cells);
+        }
+        // A private value is sealed anew for the page: its Set-Cookie shows
+        // ciphertext (55 characters for `alice`), never the value.
+        let sealed = rows.get(2).map(|row| row[2].clone()).unwrap_or_default();
+        let ciphertext = sealed
+            .strip_prefix("session=")
+            .and_then(|s| s.strip_suffix("; HttpOnly; SameSite=Lax; Path=/"))
+            .unwrap_or_else(|| panic!("{sealed}"));
+        assert_eq!(ciphertext.len(), 55, "{sealed}");
+        assert_eq!(
+            rows,
+            [
+                [
+                    "theme",
+                    "dark",
+                    "theme=dark; SameSite=Lax; Path=/",
+                    "Remove"
+                ],
+                [
+                    "lang",
+                    "en",
+                    "lang=en; HttpOnly; SameSite=Lax; Path=/",
+                    "Remove"
+                ],
+                ["session", "alice", sealed.as_str(), "Remove"],
+            ]
+        );
+        // The page's height, for a picture without a blank half.
+        let (width, height) = (1000, 660);
+        let resized = c.browser.client.set_window_size(width, height).await;
+        resized.expect("the window resizes");
+        let png = c.browser.client.screenshot().await.expect("a screenshot");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        // The README's picture is refreshed on request only, since the
+        // sealed value, and so the picture, differs on every run.
+        let path = if std::env::var_os("UPDATE_README_SCREENSHOT").is_some() {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/docs/images/playground.png")
+        } else {
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/playground.png")
+        };
+        std::fs::write(path, &png).expect("the screenshot is saved");
+    })
     .await;
 }
