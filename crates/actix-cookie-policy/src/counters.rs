@@ -1,8 +1,16 @@
 //! The counters the layer keeps, through the `metrics` facade: what it
 //! refused, dropped, skipped and re-issued, so that an operator sees an
-//! attack or a broken deploy as it happens. An application that installs
-//! no recorder pays one atomic load per count; one that does
-//! (`metrics-exporter-prometheus`, say) gets them under the names below.
+//! attack or a broken deploy as it happens, and, in the `report` mode, what
+//! enforcing the policy would do, however often (the log says it once per
+//! cookie name and rule). An application that installs a recorder
+//! (`metrics-exporter-prometheus`, say) gets them under the names below; with
+//! none installed, a count does nothing.
+//!
+//! Counting is cheap next to what it records: a request whose cookies all
+//! pass and a response whose cookies go out as the app wrote them count
+//! nothing; the counts without a label (cookies filled, re-issued) build no
+//! key; a labelled count builds its key, a list of one label, beside the
+//! diagnostic or error the same decision already made.
 //!
 //! Labels take a fixed set of values (a rule, a kind, a reason): never a
 //! cookie's name or value, which a client chooses.
@@ -16,7 +24,8 @@ use crate::diagnostics::DiagnosticKind;
 /// filled in, a value protected, the text made canonical.
 pub(crate) const SET_COOKIES_FILLED: &str = "cookie_policy_set_cookies_filled_total";
 /// A `Set-Cookie` that broke a rule, by `rule` (`R1` to `R15`), in the
-/// `reject` mode: its response became a 500.
+/// `reject` mode: its response became a 500. Also a `CookieError` that a
+/// handler returned, in any mode.
 pub(crate) const SET_COOKIES_REFUSED: &str = "cookie_policy_set_cookies_refused_total";
 /// The same in the `drop` mode: the cookie was not sent.
 pub(crate) const SET_COOKIES_DROPPED: &str = "cookie_policy_set_cookies_dropped_total";
@@ -29,14 +38,19 @@ pub(crate) const SET_COOKIES_REPORTED: &str = "cookie_policy_set_cookies_reporte
 /// verify, including one sealed under a key this instance lacks) and
 /// `expired` (older than its lifetime).
 pub(crate) const REQUEST_COOKIES_SKIPPED: &str = "cookie_policy_request_cookies_skipped_total";
-/// A protected cookie that verified under a previous key and was sent
-/// again under the current one.
+/// The same in the `report` mode: the app got the pair all the same.
+pub(crate) const REQUEST_COOKIES_REPORTED: &str = "cookie_policy_request_cookies_reported_total";
+/// A protected cookie that verified under a previous key, which the layer
+/// re-issues under the current one.
 pub(crate) const PROTECTED_COOKIES_REISSUED: &str =
     "cookie_policy_protected_cookies_reissued_total";
 /// A request the layer answered itself, by `reason`:
 /// `cookie_header_too_large` and `too_many_cookies` (431),
 /// `cross_origin_request` (403), `policy_layer_order` (500).
 pub(crate) const REQUESTS_REFUSED: &str = "cookie_policy_requests_refused_total";
+/// The same in the `report` mode (the first three reasons): the app got
+/// the request all the same.
+pub(crate) const REQUESTS_REPORTED: &str = "cookie_policy_requests_reported_total";
 
 /// Counts a `Set-Cookie` that broke `rule`, under the name of what `mode`
 /// did with it.
@@ -56,9 +70,14 @@ pub(crate) fn set_cookies_filled(n: usize) {
     }
 }
 
-/// Counts a request's pair that the app did not get.
-pub(crate) fn request_cookie_skipped(kind: DiagnosticKind) {
-    counter!(REQUEST_COOKIES_SKIPPED, "kind" => kind.as_str()).increment(1);
+/// Counts a request's pair that the app did not get, or in the `report`
+/// mode would not have.
+pub(crate) fn request_cookie_skipped(mode: OnViolation, kind: DiagnosticKind) {
+    let name = match mode {
+        OnViolation::Report => REQUEST_COOKIES_REPORTED,
+        OnViolation::Reject | OnViolation::Drop => REQUEST_COOKIES_SKIPPED,
+    };
+    counter!(name, "kind" => kind.as_str()).increment(1);
 }
 
 /// Counts `n` protected cookies re-issued under the current key.
@@ -68,7 +87,12 @@ pub(crate) fn protected_cookies_reissued(n: usize) {
     }
 }
 
-/// Counts a request the layer answered itself.
-pub(crate) fn request_refused(reason: &'static str) {
-    counter!(REQUESTS_REFUSED, "reason" => reason).increment(1);
+/// Counts a request the layer answered itself, or in the `report` mode
+/// would have.
+pub(crate) fn request_refused(mode: OnViolation, reason: &'static str) {
+    let name = match mode {
+        OnViolation::Report => REQUESTS_REPORTED,
+        OnViolation::Reject | OnViolation::Drop => REQUESTS_REFUSED,
+    };
+    counter!(name, "reason" => reason).increment(1);
 }

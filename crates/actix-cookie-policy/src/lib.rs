@@ -18,6 +18,11 @@
 //! - Handlers stay plain actix-web: read with `req.cookie(name)`, write with
 //!   `HttpResponse::Ok().cookie(policy.cookie(name, value)?)`, where
 //!   [`Policy`] is the extractor of the layer's policy.
+//! - The layer counts each decision through the `metrics` facade, for the
+//!   recorder the application installs (none: nothing is counted): cookies
+//!   filled, refused, dropped and reported by rule, request pairs skipped
+//!   by [`DiagnosticKind`], protected cookies re-issued, requests answered
+//!   by the layer itself. The crate's README lists every counter.
 //!
 //! ```
 //! use actix_web::{App, HttpRequest, HttpResponse, test, web};
