@@ -20,37 +20,72 @@ use metrics::counter;
 use crate::config::OnViolation;
 use crate::diagnostics::DiagnosticKind;
 
-/// A `Set-Cookie` the app wrote that the layer sent changed: attributes
-/// filled in, a value protected, the text made canonical.
 pub(crate) const SET_COOKIES_FILLED: &str = "cookie_policy_set_cookies_filled_total";
-/// A `Set-Cookie` that broke a rule, by `rule` (`R1` to `R15`), in the
-/// `reject` mode: its response became a 500. Also a `CookieError` that a
-/// handler returned, in any mode.
 pub(crate) const SET_COOKIES_REFUSED: &str = "cookie_policy_set_cookies_refused_total";
-/// The same in the `drop` mode: the cookie was not sent.
 pub(crate) const SET_COOKIES_DROPPED: &str = "cookie_policy_set_cookies_dropped_total";
-/// The same in the `report` mode: the cookie went out as written.
 pub(crate) const SET_COOKIES_REPORTED: &str = "cookie_policy_set_cookies_reported_total";
-/// A pair of a request's `Cookie` header the app did not get, by `kind`:
-/// `nameless_pair`, `invalid_name`, `invalid_value`, `bad_percent_escape`,
-/// `non_canonical_prefix`, `missing_prefix`, `duplicate`,
-/// `possible_cookie_tossing`, `tampered` (a protected value that does not
-/// verify, including one sealed under a key this instance lacks) and
-/// `expired` (older than its lifetime).
 pub(crate) const REQUEST_COOKIES_SKIPPED: &str = "cookie_policy_request_cookies_skipped_total";
-/// The same in the `report` mode: the app got the pair all the same.
 pub(crate) const REQUEST_COOKIES_REPORTED: &str = "cookie_policy_request_cookies_reported_total";
-/// A protected cookie that verified under a previous key, which the layer
-/// re-issues under the current one.
 pub(crate) const PROTECTED_COOKIES_REISSUED: &str =
     "cookie_policy_protected_cookies_reissued_total";
-/// A request the layer answered itself, by `reason`:
-/// `cookie_header_too_large` and `too_many_cookies` (431),
-/// `cross_origin_request` (403), `policy_layer_order` (500).
 pub(crate) const REQUESTS_REFUSED: &str = "cookie_policy_requests_refused_total";
-/// The same in the `report` mode (the first three reasons): the app got
-/// the request all the same.
 pub(crate) const REQUESTS_REPORTED: &str = "cookie_policy_requests_reported_total";
+
+/// Every counter, and what it counts: the help text a recorder shows
+/// beside it (Prometheus' `# HELP`).
+const COUNTERS: [(&str, &str); 9] = [
+    (
+        SET_COOKIES_FILLED,
+        "Set-Cookie headers the app wrote that the cookie policy layer sent changed: attributes filled in, a value protected, the text made canonical.",
+    ),
+    (
+        SET_COOKIES_REFUSED,
+        "Set-Cookie headers against a cookie rule (label rule, R1 to R15) in the reject mode, whose response became a 500; and CookieErrors handlers returned.",
+    ),
+    (
+        SET_COOKIES_DROPPED,
+        "Set-Cookie headers against a cookie rule (label rule) in the drop mode: the cookie was not sent.",
+    ),
+    (
+        SET_COOKIES_REPORTED,
+        "Set-Cookie headers against a cookie rule (label rule) in the report mode: sent as written.",
+    ),
+    (
+        REQUEST_COOKIES_SKIPPED,
+        "Pairs of a request's Cookie header the app did not get, by kind: nameless_pair, invalid_name, invalid_value, bad_percent_escape, non_canonical_prefix, missing_prefix, duplicate, possible_cookie_tossing, tampered (including a key this instance lacks), expired.",
+    ),
+    (
+        REQUEST_COOKIES_REPORTED,
+        "Pairs of a request's Cookie header the other modes would have skipped, by kind, in the report mode: the app got them.",
+    ),
+    (
+        PROTECTED_COOKIES_REISSUED,
+        "Protected cookies that verified under a previous key, re-issued under the current one.",
+    ),
+    (
+        REQUESTS_REFUSED,
+        "Requests the cookie policy layer answered itself, by reason: cookie_header_too_large and too_many_cookies (431), cross_origin_request (403), policy_layer_order (500).",
+    ),
+    (
+        REQUESTS_REPORTED,
+        "Requests the other modes would have refused, by reason, in the report mode: the app got them.",
+    ),
+];
+
+/// Describes each counter the layer keeps to the recorder installed now,
+/// which then shows what each one counts (Prometheus: as `# HELP`). The
+/// layer counts without it; call it once, after installing the recorder.
+///
+/// ```
+/// // With a recorder installed (`PrometheusBuilder::new().install_recorder()`,
+/// // say), then:
+/// actix_cookie_policy::describe_metrics();
+/// ```
+pub fn describe_metrics() {
+    for (name, help) in COUNTERS {
+        metrics::describe_counter!(name, help);
+    }
+}
 
 /// Counts a `Set-Cookie` that broke `rule`, under the name of what `mode`
 /// did with it.

@@ -19,7 +19,7 @@ use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpResponse, cookie::Cookie, web};
 use common::{KEY, OLD_KEY, get, pair, ring, set_cookies};
 use metrics_util::MetricKind;
-use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshot};
 
 use actix_cookie_policy::{
     CookieError, CookieOverride, CookiePolicy, CookiePolicyLayer, OnViolation, Policy, Prefix,
@@ -30,16 +30,21 @@ use actix_cookie_policy::{
 const STRANGE_KEY: &str = "8PHy8/T19vf4+fr7/P3+/+Dh4uPk5ebn6Onq6+zt7u8=";
 
 /// Runs `requests` to the end in an actix system on this thread, with a
-/// recorder of its own, and returns every counter that counted, as
-/// `name{label=value}` and how much, sorted by name.
-fn counted<F: Future<Output = ()>>(requests: impl FnOnce() -> F) -> Vec<(String, u64)> {
+/// recorder of its own, and returns what that recorder holds.
+fn record<F: Future<Output = ()>>(requests: impl FnOnce() -> F) -> Snapshot {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     metrics::with_local_recorder(&recorder, || {
         actix_web::rt::System::new().block_on(requests());
     });
+    snapshotter.snapshot()
+}
+
+/// Every counter that counted while `requests` ran, as `name{label=value}`
+/// and how much, sorted by name.
+fn counted<F: Future<Output = ()>>(requests: impl FnOnce() -> F) -> Vec<(String, u64)> {
     let mut all = BTreeMap::new();
-    for (key, _, _, value) in snapshotter.snapshot().into_vec() {
+    for (key, _, _, value) in record(requests).into_vec() {
         let (kind, key) = key.into_parts();
         if let (MetricKind::Counter, DebugValue::Counter(n)) = (kind, value)
             && n > 0
@@ -467,4 +472,63 @@ fn the_report_mode_counts_what_the_other_modes_would_do_each_time() {
             ("cookie_policy_set_cookies_reported_total{rule=R5}", 2),
         ])
     );
+}
+
+#[test]
+fn every_counter_is_described_to_the_recorder() {
+    let snapshot = record(|| async {
+        actix_cookie_policy::describe_metrics();
+        let reject = app!(policy(OnViolation::Reject)).await;
+        let drop = app!(policy(OnViolation::Drop)).await;
+        let report = app!(
+            CookiePolicy::builder()
+                .on_violation(OnViolation::Report)
+                .build()
+                .expect("a valid policy")
+        )
+        .await;
+        let forged = || {
+            TestRequest::post()
+                .uri("/form")
+                .insert_header(("sec-fetch-site", "cross-site"))
+                .insert_header(("cookie", "a b=1"))
+                .to_request()
+        };
+        let old = signed_under(OLD_KEY, "s");
+        for (app, req) in [
+            (&reject, get("/bad", Some(&old)).to_request()),
+            (&reject, get("/plain", Some("a b=1")).to_request()),
+            (&reject, forged()),
+            (&drop, get("/bad", None).to_request()),
+            (&report, get("/bad", None).to_request()),
+            (&report, forged()),
+        ] {
+            call_service(app, req).await;
+        }
+    });
+    let described: BTreeMap<String, String> = snapshot
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, help, _)| {
+            let help = help.map(|h| h.to_string()).unwrap_or_default();
+            (key.key().name().to_owned(), help)
+        })
+        .collect();
+    assert_eq!(
+        described.keys().collect::<Vec<_>>(),
+        [
+            "cookie_policy_protected_cookies_reissued_total",
+            "cookie_policy_request_cookies_reported_total",
+            "cookie_policy_request_cookies_skipped_total",
+            "cookie_policy_requests_refused_total",
+            "cookie_policy_requests_reported_total",
+            "cookie_policy_set_cookies_dropped_total",
+            "cookie_policy_set_cookies_filled_total",
+            "cookie_policy_set_cookies_refused_total",
+            "cookie_policy_set_cookies_reported_total",
+        ]
+    );
+    for (name, help) in &described {
+        assert!(help.ends_with('.') && help.len() > 40, "{name}: {help:?}");
+    }
 }
