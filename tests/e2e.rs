@@ -993,16 +993,20 @@ fn metrics_count_what_the_layer_decided_on_their_own_listener() {
                 .map(|v| v.to_str().expect("ASCII")),
             Some("text/plain; version=0.0.4; charset=utf-8")
         );
-        let text = res.body_mut().read_to_string().expect("text");
-        let counters: Vec<String> = text
+        res.body_mut().read_to_string().expect("text")
+    };
+    // The `name{labels} value` lines of the layer's and the server's counters.
+    let counters = |text: &str| -> Vec<String> {
+        let mut lines: Vec<String> = text
             .lines()
             .filter(|l| l.starts_with("cookie_policy_"))
             .map(str::to_owned)
             .collect();
-        counters
+        lines.sort();
+        lines
     };
     // Nothing decided yet, nothing counted; the public port does not serve them.
-    assert_eq!(scrape(), Vec::<String>::new());
+    assert_eq!(counters(&scrape()), Vec::<String>::new());
     let (status, _, _) = get(&agent, &server.url("/metrics"));
     assert_eq!(status, 404);
 
@@ -1024,10 +1028,9 @@ fn metrics_count_what_the_layer_decided_on_their_own_listener() {
     let (status, _, _) = get(&agent, &server.url("/session/login?user=alice"));
     assert_eq!(status, 503);
 
-    let mut counters = scrape();
-    counters.sort();
+    let text = scrape();
     assert_eq!(
-        counters,
+        counters(&text),
         [
             "cookie_policy_request_cookies_skipped_total{kind=\"invalid_name\"} 2",
             "cookie_policy_requests_refused_total{reason=\"cross_origin_request\"} 1",
@@ -1036,4 +1039,17 @@ fn metrics_count_what_the_layer_decided_on_their_own_listener() {
             "cookie_policy_set_cookies_filled_total 1",
         ]
     );
+    // Each with what it counts.
+    for name in [
+        "cookie_policy_request_cookies_skipped_total",
+        "cookie_policy_requests_refused_total",
+        "cookie_policy_session_store_unavailable_total",
+        "cookie_policy_set_cookies_filled_total",
+    ] {
+        let help = format!("# HELP {name} ");
+        assert!(
+            text.lines().any(|l| l.starts_with(&help)),
+            "{help:?} in:\n{text}"
+        );
+    }
 }
