@@ -8,9 +8,9 @@
 //!
 //! Counting is cheap next to what it records: a request whose cookies all
 //! pass and a response whose cookies go out as the app wrote them count
-//! nothing; the counts without a label (cookies filled, re-issued) build no
-//! key; a labelled count builds its key, a list of one label, beside the
-//! diagnostic or error the same decision already made.
+//! nothing; the counts without a label (cookies filled, re-issued) allocate
+//! nothing; a labelled count allocates its key's list of one label, beside
+//! the diagnostic or error that the same decision already made.
 //!
 //! Labels take a fixed set of values (a rule, a kind, a reason): never a
 //! cookie's name or value, which a client chooses.
