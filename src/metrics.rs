@@ -10,12 +10,15 @@ use actix_web::{App, Error, HttpResponse, web};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::routes;
+use crate::sessions::SESSION_STORE_UNAVAILABLE;
 
 /// The media type of Prometheus' text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The process's Prometheus recorder: installed as the `metrics` facade's
-/// recorder the first time it is asked for, the same one after that.
+/// recorder the first time it is asked for, with each counter described
+/// (its `# HELP` line), the same one after that. Only counters are
+/// recorded, so it needs none of the upkeep that histograms do.
 pub fn recorder() -> Result<PrometheusHandle, String> {
     static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
     let mut installed = HANDLE
@@ -27,6 +30,11 @@ pub fn recorder() -> Result<PrometheusHandle, String> {
     let handle = PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("cannot record metrics: {e}"))?;
+    actix_cookie_policy::describe_metrics();
+    metrics::describe_counter!(
+        SESSION_STORE_UNAVAILABLE,
+        "Requests to /session/* answered 503 because the session store failed or did not answer in time."
+    );
     *installed = Some(handle.clone());
     Ok(handle)
 }

@@ -14,6 +14,7 @@
 //! how to report their errors.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
@@ -145,8 +146,9 @@ pub struct MetricsSettings {
     /// The address of its listener. Default: `127.0.0.1`, this machine
     /// only. Environment: `APP_METRICS__HOST`.
     pub host: String,
-    /// Its port; 0 picks a free one. Default: `9090`. Environment:
-    /// `APP_METRICS__PORT`.
+    /// Its port; 0 picks a free one. Never `server.port` on the same
+    /// address (or on a wildcard one): the public listener must not serve
+    /// the counters. Default: `9090`. Environment: `APP_METRICS__PORT`.
     pub port: u16,
 }
 
@@ -423,6 +425,7 @@ impl Settings {
             .map_err(|e| SettingsError::Invalid(describe(&figment, e)))?;
         check_profile_rules(profile, &layers, &figment)?;
         check_sessions(&layers, &figment)?;
+        check_metrics(&layers, &figment)?;
         let keys = key_ring(profile, &layers, &figment)?;
         let cookies = CookiePolicy::new(layers.cookies, keys).map_err(|e| {
             SettingsError::Invalid(vec![format!(
@@ -656,6 +659,28 @@ fn check_sessions(layers: &Layers, figment: &Figment) -> Result<(), SettingsErro
     } else {
         Err(SettingsError::Invalid(problems))
     }
+}
+
+/// `[metrics]` against `[server]`: the counters are for the operator, so
+/// their listener must not be the public one. Port 0 picks a free port for
+/// each, never the same; a wildcard host (`0.0.0.0`, `::`) shares its port
+/// with every address.
+fn check_metrics(layers: &Layers, figment: &Figment) -> Result<(), SettingsError> {
+    let (metrics, server) = (&layers.metrics, &layers.server);
+    if !metrics.enabled || metrics.port == 0 || metrics.port != server.port {
+        return Ok(());
+    }
+    let wildcard = |host: &str| host.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified());
+    if metrics.host != server.host && !wildcard(&metrics.host) && !wildcard(&server.host) {
+        return Ok(());
+    }
+    Err(SettingsError::Invalid(vec![format!(
+        "  metrics.port: {} on {} is the public listener (server.port on {}); the counters are served on a listener of their own: choose another port ({})",
+        metrics.port,
+        metrics.host,
+        server.host,
+        origin(figment, "metrics.port")
+    )]))
 }
 
 /// The key ring of `[keys]`. Without a configured key, protected cookies
@@ -1288,6 +1313,43 @@ mod tests {
                 e,
                 "invalid configuration:\n  metrics.port: invalid value unsigned int `70000`, expected u16 (from APP_METRICS__PORT)"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn metrics_on_the_public_listener_are_refused_naming_the_key() {
+        Jail::expect_with(|jail| {
+            files(jail, "[server]\nport = 8080\nhost = \"127.0.0.1\"", "");
+            jail.set_env("APP_METRICS__PORT", "8080");
+            // Off, the listener is not opened: nothing to clash.
+            assert!(load(jail, Profile::Development).is_ok());
+            jail.set_env("APP_METRICS__ENABLED", "true");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  metrics.port: 8080 on 127.0.0.1 is the public listener (server.port on 127.0.0.1); the counters are served on a listener of their own: choose another port (from APP_METRICS__PORT)"
+            );
+            jail.set_env("APP_METRICS__HOST", "0.0.0.0");
+            let e = load(jail, Profile::Development).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "invalid configuration:\n  metrics.port: 8080 on 0.0.0.0 is the public listener (server.port on 127.0.0.1); the counters are served on a listener of their own: choose another port (from APP_METRICS__PORT)"
+            );
+            // Another address, or another port, is another listener.
+            jail.set_env("APP_METRICS__HOST", "127.0.0.2");
+            let s = load(jail, Profile::Development).unwrap();
+            assert_eq!(
+                (s.metrics.host.as_str(), s.metrics.port),
+                ("127.0.0.2", 8080)
+            );
+            jail.set_env("APP_METRICS__HOST", "127.0.0.1");
+            jail.set_env("APP_METRICS__PORT", "9091");
+            assert!(load(jail, Profile::Development).is_ok());
+            // Port 0 picks a free port for each.
+            jail.set_env("APP_SERVER__PORT", "0");
+            jail.set_env("APP_METRICS__PORT", "0");
+            assert!(load(jail, Profile::Development).is_ok());
             Ok(())
         });
     }

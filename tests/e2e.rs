@@ -825,9 +825,20 @@ fn a_forged_cross_site_post_is_refused_and_a_client_without_browser_headers_is_n
 
 #[test]
 fn metrics_count_what_the_layer_decided_on_their_own_listener() {
+    // Sessions in a Redis that is down, so that /session/* answers 503.
+    let redis_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let redis_url = format!("redis://127.0.0.1:{redis_port}");
     let server = Server::start(
         "development",
-        &[("APP_METRICS__ENABLED", "true"), ("APP_METRICS__PORT", "0")],
+        &[
+            ("APP_METRICS__ENABLED", "true"),
+            ("APP_METRICS__PORT", "0"),
+            ("APP_SESSIONS__STORE", "redis"),
+            ("APP_SESSIONS__REDIS_URL", &redis_url),
+        ],
     );
     let line = server.wait_for_log("metrics on http://");
     let metrics_url = line
@@ -837,18 +848,43 @@ fn metrics_count_what_the_layer_decided_on_their_own_listener() {
         .trim()
         .to_owned();
     assert!(
-        metrics_url.starts_with("http://127.0.0.1:"),
+        metrics_url.starts_with("http://127.0.0.1:") && metrics_url.ends_with("/metrics"),
         "{metrics_url}"
     );
     let agent = agent();
-    // The public port does not serve them.
+    let scrape = || {
+        let mut res = agent.get(&metrics_url).call().expect("metrics answer");
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(
+            res.headers()
+                .get("content-type")
+                .map(|v| v.to_str().expect("ASCII")),
+            Some("text/plain; version=0.0.4; charset=utf-8")
+        );
+        res.body_mut().read_to_string().expect("text")
+    };
+    // The `name{labels} value` lines of the layer's and the server's counters.
+    let counters = |text: &str| -> Vec<String> {
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("cookie_policy_"))
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    };
+    // Nothing decided yet, nothing counted; the public port does not serve them.
+    assert_eq!(counters(&scrape()), Vec::<String>::new());
     let (status, _, _) = get(&agent, &server.url("/metrics"));
     assert_eq!(status, 404);
 
-    // A cookie filled in, a pair skipped, a 431 and a 403.
+    // A cookie filled in, a pair skipped (twice), a 431, a 403 and a 503.
     let (_, cookies, _) = get(&agent, &server.url("/right-set"));
     assert_eq!(cookies, ["token=abc123; HttpOnly; SameSite=Lax; Path=/"]);
-    raw_get(&server.base, "/profile", "a b=1; username=alice");
+    for _ in 0..2 {
+        let response = raw_get(&server.base, "/profile", "a b=1; username=alice");
+        assert_eq!(body_of(&response), r#"{"message":"Welcome back, alice!"}"#);
+    }
     let many: Vec<String> = (0..101).map(|i| format!("c{i}=1")).collect();
     assert!(raw_get(&server.base, "/profile", &many.join("; ")).starts_with("HTTP/1.1 431 "));
     let forged = agent
@@ -857,21 +893,31 @@ fn metrics_count_what_the_layer_decided_on_their_own_listener() {
         .send("")
         .expect("the request completes");
     assert_eq!(forged.status().as_u16(), 403);
+    let (status, _, _) = get(&agent, &server.url("/session/login?user=alice"));
+    assert_eq!(status, 503);
 
-    let mut res = agent.get(&metrics_url).call().expect("metrics answer");
+    let text = scrape();
     assert_eq!(
-        res.headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap()),
-        Some("text/plain; version=0.0.4; charset=utf-8")
+        counters(&text),
+        [
+            "cookie_policy_request_cookies_skipped_total{kind=\"invalid_name\"} 2",
+            "cookie_policy_requests_refused_total{reason=\"cross_origin_request\"} 1",
+            "cookie_policy_requests_refused_total{reason=\"too_many_cookies\"} 1",
+            "cookie_policy_session_store_unavailable_total 1",
+            "cookie_policy_set_cookies_filled_total 1",
+        ]
     );
-    let text = res.body_mut().read_to_string().expect("text");
-    for line in [
-        "cookie_policy_set_cookies_filled_total 1",
-        "cookie_policy_request_cookies_skipped_total{kind=\"invalid_name\"} 1",
-        "cookie_policy_requests_refused_total{reason=\"too_many_cookies\"} 1",
-        "cookie_policy_requests_refused_total{reason=\"cross_origin_request\"} 1",
+    // Each with what it counts.
+    for name in [
+        "cookie_policy_request_cookies_skipped_total",
+        "cookie_policy_requests_refused_total",
+        "cookie_policy_session_store_unavailable_total",
+        "cookie_policy_set_cookies_filled_total",
     ] {
-        assert!(text.lines().any(|l| l == line), "{line:?} in:\n{text}");
+        let help = format!("# HELP {name} ");
+        assert!(
+            text.lines().any(|l| l.starts_with(&help)),
+            "{help:?} in:\n{text}"
+        );
     }
 }

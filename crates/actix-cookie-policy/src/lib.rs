@@ -18,6 +18,12 @@
 //! - Handlers stay plain actix-web: read with `req.cookie(name)`, write with
 //!   `HttpResponse::Ok().cookie(policy.cookie(name, value)?)`, where
 //!   [`Policy`] is the extractor of the layer's policy.
+//! - The layer counts each decision through the `metrics` facade, for the
+//!   recorder the application installs (none: nothing is counted): cookies
+//!   filled, refused, dropped and reported by rule, request pairs skipped
+//!   by [`DiagnosticKind`], protected cookies re-issued, requests answered
+//!   by the layer itself. [`describe_metrics`] tells the recorder what each
+//!   counts; the crate's README lists them.
 //!
 //! ```
 //! use actix_web::{App, HttpRequest, HttpResponse, test, web};
@@ -81,6 +87,7 @@ pub use config::{
     CookieOverride, CookiePolicyConfig, CrossOriginConfig, Lifetime, MAX_LIFETIME_SECONDS,
     OnViolation, Prefix, Priority, Protection, SameSite,
 };
+pub use counters::describe_metrics;
 pub use diagnostics::{Diagnostic, DiagnosticKind, Diagnostics};
 pub use error::{
     CookieError, ErrorBody, ErrorDetail, LimitExceeded, PolicyConfigError, PolicyLayerMissing,

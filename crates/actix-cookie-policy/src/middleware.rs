@@ -174,7 +174,9 @@ fn check_origin(policy: &CookiePolicy, req: &HttpRequest) -> Result<(), Box<Http
     };
     let (method, path) = (req.method(), route(req));
     let first = policy.cross_origin().first_refusal(&refusal.source);
-    if policy.config().on_violation == OnViolation::Report {
+    let mode = policy.config().on_violation;
+    counters::request_refused(mode, "cross_origin_request");
+    if mode == OnViolation::Report {
         if first {
             log::warn!(
                 "report: {method} {path}: the policy would refuse requests like this one from {} (R23): {}",
@@ -184,7 +186,6 @@ fn check_origin(policy: &CookiePolicy, req: &HttpRequest) -> Result<(), Box<Http
         }
         return Ok(());
     }
-    counters::request_refused("cross_origin_request");
     if first {
         log::warn!(
             "refused {method} {path} from {} (R23): {}; further requests from it are not logged; if that origin is yours, add it to cookies.cross_origin.trusted_origins",
@@ -212,7 +213,8 @@ fn read_cookies(
     if fields.is_empty() {
         return Ok(Vec::new());
     }
-    if policy.config().on_violation == OnViolation::Report {
+    let mode = policy.config().on_violation;
+    if mode == OnViolation::Report {
         report_request(policy, req, fields);
         return Ok(Vec::new());
     }
@@ -232,7 +234,7 @@ fn read_cookies(
     let (rewrite, diagnostics, reissue) = match read {
         Ok(read) => read,
         Err(limit) => {
-            counters::request_refused(limit.kind());
+            counters::request_refused(mode, limit.kind());
             log::warn!("refused {} {}: {limit}", req.method(), route(req.request()));
             return Err(Box::new(limit.error_response()));
         }
@@ -241,7 +243,7 @@ fn read_cookies(
     let skipped = !diagnostics.is_empty();
     if skipped {
         for d in &diagnostics {
-            counters::request_cookie_skipped(d.kind);
+            counters::request_cookie_skipped(mode, d.kind);
         }
         log_diagnostics(req, &diagnostics);
         req.extensions_mut()
@@ -258,7 +260,7 @@ fn read_cookies(
             }
         }
         if !app_reads_only(req.request(), &accepted, skipped) {
-            counters::request_refused("policy_layer_order");
+            counters::request_refused(mode, "policy_layer_order");
             log::error!("{LAYER_ORDER}");
             let body = ErrorBody::one("policy_layer_order", &["server"], LAYER_ORDER);
             return Err(Box::new(body.respond(StatusCode::INTERNAL_SERVER_ERROR)));
@@ -497,6 +499,7 @@ fn report_request(policy: &CookiePolicy, req: &ServiceRequest, fields: &[HeaderV
     let (method, path) = (req.method(), route(req.request()));
     match cookie_header::parse(policy, fields) {
         Err(limit) => {
+            counters::request_refused(OnViolation::Report, limit.kind());
             if policy.first_report("", "limits") {
                 log::warn!(
                     "report: {method} {path}: the policy would refuse this request: {limit}"
@@ -505,6 +508,7 @@ fn report_request(policy: &CookiePolicy, req: &ServiceRequest, fields: &[HeaderV
         }
         Ok(cookies) => {
             for d in &cookies.diagnostics {
+                counters::request_cookie_skipped(OnViolation::Report, d.kind);
                 if policy.first_report(&d.name, d.kind.as_str()) {
                     log::warn!(
                         "report: {method} {path}: the policy would not read cookie `{}` ({}): {}",
