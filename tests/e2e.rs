@@ -559,14 +559,18 @@ fn the_access_log_has_no_query_and_no_captured_path_segment() {
     }
 }
 
-#[test]
-fn the_binary_starts_while_redis_is_down_and_answers_503_on_sessions_only() {
-    // A loopback port nothing listens on: bound, then released.
+/// A Redis URL on a loopback port nothing listens on: bound, then released.
+fn redis_nobody_answers() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
         .port();
-    let url = format!("redis://127.0.0.1:{port}");
+    format!("redis://127.0.0.1:{port}")
+}
+
+#[test]
+fn the_binary_starts_while_redis_is_down_and_answers_503_on_sessions_only() {
+    let url = redis_nobody_answers();
     let server = Server::start(
         "development",
         &[
@@ -826,11 +830,7 @@ fn a_forged_cross_site_post_is_refused_and_a_client_without_browser_headers_is_n
 #[test]
 fn metrics_count_what_the_layer_decided_on_their_own_listener() {
     // Sessions in a Redis that is down, so that /session/* answers 503.
-    let redis_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port();
-    let redis_url = format!("redis://127.0.0.1:{redis_port}");
+    let redis_url = redis_nobody_answers();
     let server = Server::start(
         "development",
         &[
