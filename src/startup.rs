@@ -112,10 +112,9 @@ impl Application {
             log::warn!("{warning}");
         }
         // Installed before the first request, so that no count is lost.
-        let metrics = match settings.metrics.enabled {
-            true => Some(serve_metrics(&settings.metrics)?),
-            false => None,
-        };
+        let metrics = (settings.metrics.enabled)
+            .then(|| serve_metrics(&settings.metrics))
+            .transpose()?;
         let running = Arc::clone(&policy);
         let mut application = Self::serve(&settings.server, move || {
             app(Arc::clone(&policy), playground, sessions.clone())
