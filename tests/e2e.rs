@@ -1,7 +1,6 @@
 //! End to end: the compiled binary on an ephemeral loopback port, driven by an
 //! HTTP client that keeps a cookie jar, as a browser or `curl -c/-b` would.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ureq::Agent;
@@ -9,7 +8,7 @@ use ureq::Agent;
 mod common;
 
 use common::redis::Redis;
-use common::server::{BIN, Server};
+use common::server::{Server, run_once};
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 /// A second key, for a ring of two.
@@ -158,15 +157,13 @@ fn production_profile_sends_secure_cookies() {
 
 #[test]
 fn bad_configuration_fails_at_start_up_with_a_clear_message_and_no_panic() {
-    let out = Command::new(BIN)
-        .env("APP_ENV", "production")
-        .env(
-            "APP_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
-        .env("APP_COOKIES__SAME_SITE", "sideways")
-        .output()
-        .expect("the binary runs");
+    let out = run_once(
+        &[],
+        &[
+            ("APP_ENV", "production"),
+            ("APP_COOKIES__SAME_SITE", "sideways"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -174,15 +171,10 @@ fn bad_configuration_fails_at_start_up_with_a_clear_message_and_no_panic() {
         "error: invalid configuration:\n  cookies.same_site: unknown value \"sideways\"; expected one of \"strict\", \"lax\", \"none\" (from APP_COOKIES__SAME_SITE)\n"
     );
 
-    let out = Command::new(BIN)
-        .env("APP_ENV", "production")
-        .env(
-            "APP_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
-        .env("APP_COOKIES__SECURE", "false")
-        .output()
-        .expect("the binary runs");
+    let out = run_once(
+        &[],
+        &[("APP_ENV", "production"), ("APP_COOKIES__SECURE", "false")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -194,15 +186,7 @@ fn bad_configuration_fails_at_start_up_with_a_clear_message_and_no_panic() {
 fn a_port_in_use_is_reported_with_what_to_do() {
     let server = Server::start("development", &[]);
     let port = server.base.rsplit(':').next().expect("a port").to_owned();
-    let out = Command::new(BIN)
-        .env(
-            "APP_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
-        .env("APP_SERVER__PORT", &port)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the binary runs");
+    let out = run_once(&[], &[("APP_SERVER__PORT", &port)]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -219,15 +203,7 @@ fn a_port_in_use_is_reported_with_what_to_do() {
 
 #[test]
 fn production_without_a_key_refuses_to_start_in_one_line() {
-    let out = Command::new(BIN)
-        .env("APP_ENV", "production")
-        .env(
-            "APP_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
-        .env_remove("APP_KEYS__CURRENT")
-        .output()
-        .expect("the binary runs");
+    let out = run_once(&[], &[("APP_ENV", "production")]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -238,11 +214,7 @@ fn production_without_a_key_refuses_to_start_in_one_line() {
 #[test]
 fn keygen_prints_a_fresh_32_byte_key_without_any_configuration() {
     let run = || {
-        let out = Command::new(BIN)
-            .arg("keygen")
-            .env("APP_CONFIG_DIR", "/nonexistent")
-            .output()
-            .expect("the binary runs");
+        let out = run_once(&["keygen"], &[("APP_CONFIG_DIR", "/nonexistent")]);
         assert!(out.status.success());
         String::from_utf8(out.stdout).expect("ASCII")
     };
@@ -338,17 +310,10 @@ fn healthcheck_reports_a_running_server_and_a_missing_one() {
     let server = Server::start("development", &[]);
     let port = server.base.rsplit(':').next().expect("a port").to_owned();
     let run = |port: &str| {
-        Command::new(BIN)
-            .arg("healthcheck")
-            .env(
-                "APP_CONFIG_DIR",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-            )
-            .env("APP_SERVER__HOST", "0.0.0.0")
-            .env("APP_SERVER__PORT", port)
-            .env("RUST_LOG", "off")
-            .output()
-            .expect("the binary runs")
+        run_once(
+            &["healthcheck"],
+            &[("APP_SERVER__HOST", "0.0.0.0"), ("APP_SERVER__PORT", port)],
+        )
     };
     let out = run(&port);
     assert!(
@@ -474,7 +439,6 @@ fn a_request_head_trickled_on_a_kept_alive_connection_is_cut_off() {
 
 #[test]
 fn a_key_in_the_wrong_shape_is_named_and_never_printed() {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config");
     // One retired key written alone, mid-rotation: a list of one.
     let server = Server::start(
         "production",
@@ -487,13 +451,11 @@ fn a_key_in_the_wrong_shape_is_named_and_never_printed() {
     assert_eq!(status, 200);
     drop(server);
 
-    let out = Command::new(BIN)
-        .env("APP_ENV", "production")
-        .env("APP_CONFIG_DIR", config)
-        .env("APP_KEYS__CURRENT", format!("[\"{KEY}\"]"))
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the binary runs");
+    let listed = format!("[\"{KEY}\"]");
+    let out = run_once(
+        &[],
+        &[("APP_ENV", "production"), ("APP_KEYS__CURRENT", &listed)],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -504,11 +466,8 @@ fn a_key_in_the_wrong_shape_is_named_and_never_printed() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let default = dir.path().join("default.toml");
     std::fs::write(&default, format!("[keys]\ncurrent = \"{KEY}\n")).expect("writes");
-    let out = Command::new(BIN)
-        .env("APP_CONFIG_DIR", dir.path())
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the binary runs");
+    let folder = dir.path().to_str().expect("a UTF-8 path");
+    let out = run_once(&[], &[("APP_CONFIG_DIR", folder)]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),

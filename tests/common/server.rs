@@ -130,3 +130,22 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Runs the binary once to its end, as `cookie-policy ARGS`, with the
+/// repository's configuration folder, logging off, none of the shell's
+/// `APP_*` variables, and `env` on top: for a start that must fail, or a
+/// subcommand.
+pub fn run_once(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env(
+            "APP_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .env("RUST_LOG", "off");
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("APP_")) {
+        cmd.env_remove(name);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("the binary runs")
+}
