@@ -124,7 +124,7 @@ async fn each_protection_round_trips_and_the_wire_holds_the_protected_form() {
         "{cookies:?}"
     );
     assert_eq!(cache.as_deref(), Some("no-store"));
-    let (_, _, _, body) = send(policy(ring(KEY, &[])), "/read/s", Some(&pair(&cookies[0]))).await;
+    let body = read("s", &pair(&cookies[0])).await;
     assert_eq!(body, ALICE);
 
     // Private: the value does not show.
@@ -133,7 +133,7 @@ async fn each_protection_round_trips_and_the_wire_holds_the_protected_form() {
     assert!(!wire.contains("alice"), "{wire}");
     assert!(cookies[0].ends_with(tail), "{}", cookies[0]);
     assert_eq!(cache.as_deref(), Some("no-store"));
-    let (_, _, _, body) = send(policy(ring(KEY, &[])), "/read/p", Some(&wire)).await;
+    let body = read("p", &wire).await;
     assert_eq!(body, ALICE);
 }
 
@@ -147,11 +147,11 @@ async fn a_prefixed_private_cookie_is_sealed_under_its_wire_name_and_read_under_
         "{}",
         cookies[0]
     );
-    let (_, _, _, body) = send(policy(ring(KEY, &[])), "/read/sid", Some(&wire)).await;
+    let body = read("sid", &wire).await;
     assert_eq!(body, ALICE);
     // The same sealed value under the plain name is not the guarded cookie.
     let plain = wire.replacen("__Host-sid=", "sid=", 1);
-    let (_, _, _, body) = send(policy(ring(KEY, &[])), "/read/sid", Some(&plain)).await;
+    let body = read("sid", &plain).await;
     assert_eq!(body, r#"None ["missing_prefix"]"#);
 }
 
@@ -169,15 +169,22 @@ async fn a_change_at_every_byte_makes_the_cookie_absent() {
             let mut bytes = wire.clone().into_bytes();
             bytes[i] = if bytes[i] == b'x' { b'y' } else { b'x' };
             let changed = String::from_utf8(bytes).unwrap();
-            let (_, _, _, body) = send(
-                policy(ring(KEY, &[])),
-                &format!("/read/{name}"),
-                Some(&changed),
-            )
-            .await;
+            let body = read(name, &changed).await;
             assert_eq!(body, TAMPERED, "{name} byte {i}: {changed}");
         }
     }
+}
+
+/// What the app reads of the protected cookie `name` when a client sends
+/// the `Cookie` header `cookie`, under the current key alone.
+async fn read(name: &str, cookie: &str) -> String {
+    send(
+        policy(ring(KEY, &[])),
+        &format!("/read/{name}"),
+        Some(cookie),
+    )
+    .await
+    .3
 }
 
 /// `wire` with its last character's unused low bits set (both protected
@@ -209,12 +216,7 @@ async fn another_spelling_of_a_protected_value_is_absent() {
             format!("{name}=\"{}\"", &wire[name.len() + 1..]),
         ];
         for cookie in respelled.iter().filter(|c| **c != wire) {
-            let (_, _, _, body) = send(
-                policy(ring(KEY, &[])),
-                &format!("/read/{name}"),
-                Some(cookie),
-            )
-            .await;
+            let body = read(name, cookie).await;
             assert_eq!(body, TAMPERED, "{cookie}");
         }
     }
@@ -224,16 +226,11 @@ async fn another_spelling_of_a_protected_value_is_absent() {
 async fn a_value_swapped_from_another_cookie_or_stripped_is_absent() {
     let (_, cookies, _, _) = send(policy(ring(KEY, &[])), "/write?s2=admin", None).await;
     let swapped = pair(&cookies[0]).replacen("s2=", "s=", 1);
-    let (_, _, _, body) = send(policy(ring(KEY, &[])), "/read/s", Some(&swapped)).await;
+    let body = read("s", &swapped).await;
     assert_eq!(body, TAMPERED);
     for stripped in ["s=alice", "p=alice", "s=alice.1700000000", "s=", "p="] {
         let name = &stripped[..1];
-        let (_, _, _, body) = send(
-            policy(ring(KEY, &[])),
-            &format!("/read/{name}"),
-            Some(stripped),
-        )
-        .await;
+        let body = read(name, stripped).await;
         assert_eq!(body, TAMPERED, "{stripped}");
     }
 }
@@ -245,12 +242,7 @@ async fn a_protected_cookie_older_than_its_max_age_is_absent() {
         let value = keys
             .protect(protection, name, "alice", now() - 61)
             .expect("sealed");
-        let (_, _, _, body) = send(
-            policy(ring(KEY, &[])),
-            &format!("/read/{name}"),
-            Some(&format!("{name}={value}")),
-        )
-        .await;
+        let body = read(name, &format!("{name}={value}")).await;
         assert_eq!(body, EXPIRED, "{name}");
     }
 }
@@ -265,19 +257,9 @@ async fn a_protected_session_cookie_still_ages_out_after_max_session_age() {
     let stale = keys
         .protect(Protection::Signed, "s2", "alice", now() - 86_401)
         .expect("sealed");
-    let (_, _, _, body) = send(
-        policy(ring(KEY, &[])),
-        "/read/s2",
-        Some(&format!("s2={fresh}")),
-    )
-    .await;
+    let body = read("s2", &format!("s2={fresh}")).await;
     assert_eq!(body, ALICE);
-    let (_, _, _, body) = send(
-        policy(ring(KEY, &[])),
-        "/read/s2",
-        Some(&format!("s2={stale}")),
-    )
-    .await;
+    let body = read("s2", &format!("s2={stale}")).await;
     assert_eq!(body, EXPIRED);
 }
 
@@ -297,12 +279,7 @@ async fn a_protected_cookie_issued_in_the_future_is_absent_beyond_the_clock_skew
             .protect(protection, name, "alice", u64::MAX)
             .expect("sealed");
         for (value, want) in [(ahead, ALICE), (hour, TAMPERED), (forever, TAMPERED)] {
-            let (_, _, _, body) = send(
-                policy(ring(KEY, &[])),
-                &format!("/read/{name}"),
-                Some(&format!("{name}={value}")),
-            )
-            .await;
+            let body = read(name, &format!("{name}={value}")).await;
             assert_eq!(body, want, "{name}={value}");
         }
     }
@@ -382,12 +359,7 @@ async fn a_previous_key_verifies_and_re_issues_and_a_retired_key_does_not() {
             "{name}"
         );
         // Once the old key is retired, the old value no longer verifies.
-        let (_, _, _, body) = send(
-            policy(ring(KEY, &[])),
-            &format!("/read/{name}"),
-            Some(&cookie),
-        )
-        .await;
+        let body = read(name, &cookie).await;
         assert_eq!(body, TAMPERED, "{name}");
     }
 }
