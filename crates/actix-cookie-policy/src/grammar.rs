@@ -142,6 +142,28 @@ pub(crate) fn bad_percent_escape(value: &[u8]) -> Option<usize> {
     None
 }
 
+/// `text` split at the first `sep`, as `str::split_once` does. The cookie
+/// syntax is defined over octets and its separators (`;`, `=`) are ASCII,
+/// so the parsers find them by scanning bytes.
+pub(crate) fn split_once_at(text: &str, sep: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == sep)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// `text` split at every `sep`, as `str::split` does (see [`split_once_at`]).
+pub(crate) fn split_at(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let (field, more) = match split_once_at(text, sep) {
+            Some((field, more)) => (field, Some(more)),
+            None => (text, None),
+        };
+        rest = more;
+        Some(field)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +241,15 @@ mod tests {
         assert_eq!(bad_percent_escape(b"%2"), Some(0));
         assert_eq!(bad_percent_escape(b"%zz"), Some(0));
         assert_eq!(bad_percent_escape(b"ok%41%4"), Some(5));
+    }
+
+    #[test]
+    fn splitting_at_a_byte_is_splitting_at_that_character() {
+        for text in ["", ";", "a=1; b", "a=1;;b=2;", "é=ü;x", "=;="] {
+            let ours: Vec<&str> = split_at(text, b';').collect();
+            assert_eq!(ours, text.split(';').collect::<Vec<_>>(), "{text:?}");
+            assert_eq!(split_once_at(text, b'='), text.split_once('='), "{text:?}");
+        }
     }
 
     #[test]

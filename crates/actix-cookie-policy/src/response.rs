@@ -11,6 +11,7 @@ use actix_web::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 
 use crate::attributes::CookieAttributes;
 use crate::error::{CookieError, ViolationKind};
+use crate::grammar;
 use crate::keys::{Reissue, unix_seconds};
 use crate::policy::CookiePolicy;
 use crate::rules::{self, printable};
@@ -202,19 +203,17 @@ fn as_the_policy_writes<'a>(
     policy: &'a CookiePolicy,
     header: &'a str,
 ) -> Option<(SetCookie<'a>, &'a CookieAttributes)> {
-    let mut parts = header.split(';');
-    let (name, value) = parts.next()?.split_once('=')?;
+    let (pair, _) = grammar::split_once_at(header, b';').unwrap_or((header, ""));
+    let (name, value) = grammar::split_once_at(pair, b'=')?;
     if rules::check_name(name).is_err() || rules::check_value(name, value).is_err() {
         return None;
     }
-    // Max-Age, when written, is at or near the end of the policy's text.
-    let max_age = match header
-        .rsplit(';')
-        .find_map(|part| part.strip_prefix(" Max-Age="))
-    {
-        Some(seconds) => Some(seconds.parse().ok()?),
-        None => None,
-    };
+    // Max-Age, when written, is in the policy's text once.
+    let max_age =
+        match grammar::split_at(header, b';').find_map(|part| part.strip_prefix(" Max-Age=")) {
+            Some(seconds) => Some(seconds.parse().ok()?),
+            None => None,
+        };
     let mut cookie = SetCookie {
         name: name.into(),
         value: value.into(),

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use crate::attributes::CookieAttributes;
 use crate::config::{MAX_LIFETIME_SECONDS, Priority, SameSite};
 use crate::error::{CookieError, ViolationKind};
+use crate::grammar;
 use crate::rules::{self, MAX_NAME_VALUE_BYTES, printable};
 
 /// One `Set-Cookie` header with every attribute it carries.
@@ -126,9 +127,9 @@ impl<'a> SetCookie<'a> {
     /// flag with a value, or a malformed value (R4, R5, R6, R12, R14, R15) is
     /// an error naming the cookie and the rule.
     pub fn parse(header: &'a str) -> Result<Self, CookieError> {
-        let mut parts = header.split(';');
+        let mut parts = grammar::split_at(header, b';');
         let first = parts.next().unwrap_or_default();
-        let Some((name, value)) = first.split_once('=') else {
+        let Some((name, value)) = grammar::split_once_at(first, b'=') else {
             return Err(CookieError::new(
                 "",
                 ViolationKind::InvalidName,
@@ -148,7 +149,7 @@ impl<'a> SetCookie<'a> {
         let fail = |kind, detail: String| CookieError::new(printable(name), kind, detail);
         let mut seen = [false; Attr::ALL.len()];
         for part in parts.map(|p| p.trim_matches(OWS)).filter(|p| !p.is_empty()) {
-            let (attr, val) = match part.split_once('=') {
+            let (attr, val) = match grammar::split_once_at(part, b'=') {
                 Some((a, v)) => (a.trim_matches(OWS), Some(v.trim_matches(OWS))),
                 None => (part, None),
             };
