@@ -22,7 +22,7 @@ use crate::error::{CookieError, PolicyConfigError, ViolationKind};
 use crate::keys::{KeyRing, unix_seconds};
 use crate::report::Reported;
 use crate::rules;
-use crate::set_cookie::SetCookie;
+use crate::set_cookie::{PolicyText, SetCookie};
 use crate::typed::{Codec, TypedCookie};
 
 /// The validated cookie policy: how every cookie of the app is written.
@@ -53,11 +53,11 @@ use crate::typed::{Codec, TypedCookie};
 #[derive(Debug, Clone)]
 pub struct CookiePolicy {
     config: CookiePolicyConfig,
-    defaults: CookieAttributes,
-    /// The attributes of each declared name.
-    overrides: BTreeMap<String, CookieAttributes>,
-    /// Prefixed names on the wire (`__Host-sid`) to their declared names (`sid`).
-    prefixed: BTreeMap<String, String>,
+    /// What the policy gives a name it has no override for.
+    defaults: Declaration,
+    /// Each name with an override (`sid`), and the prefixed name a declared
+    /// prefix sends it under (`__Host-sid`), to what the policy gives it.
+    declared: BTreeMap<String, Declaration>,
     /// Shared by the policy's clones, so that [`CookiePolicy::replace_keys`]
     /// reaches every worker that holds one.
     keys: Arc<ArcSwapOption<KeyRing>>,
@@ -79,6 +79,27 @@ impl Default for CookiePolicy {
     fn default() -> Self {
         // A test builds this same configuration and finds it valid.
         Self::new(CookiePolicyConfig::default(), None).expect("the default configuration is valid")
+    }
+}
+
+/// What the policy gives the cookies of one name.
+#[derive(Debug, Clone)]
+pub(crate) struct Declaration {
+    /// The name as declared (`sid`, never `__Host-sid`); empty for the defaults.
+    pub name: String,
+    /// The attributes, resolved once.
+    pub attrs: CookieAttributes,
+    /// The text those attributes are written as.
+    pub text: PolicyText,
+}
+
+impl Declaration {
+    fn new(name: &str, attrs: CookieAttributes) -> Self {
+        Self {
+            name: name.to_owned(),
+            text: PolicyText::of(&attrs),
+            attrs,
+        }
     }
 }
 
@@ -123,8 +144,7 @@ impl CookiePolicy {
                 });
             }
         }
-        let mut overrides = BTreeMap::new();
-        let mut prefixed = BTreeMap::new();
+        let mut declared = BTreeMap::new();
         for (name, o) in &config.overrides {
             let key = format!("cookies.overrides.{name}");
             if let Err(e) = rules::check_name(name) {
@@ -142,17 +162,20 @@ impl CookiePolicy {
                     ),
                 });
             }
-            let attrs = defaults.with_override(o, &key)?;
-            if let Some(p) = attrs.prefix {
-                prefixed.insert(format!("{}{name}", p.as_str()), name.clone());
+            let declaration = Declaration::new(name, defaults.with_override(o, &key)?);
+            if let Some(p) = declaration.attrs.prefix {
+                declared.insert(format!("{}{name}", p.as_str()), declaration.clone());
             }
-            overrides.insert(name.clone(), attrs);
+            declared.insert(name.clone(), declaration);
         }
-        let protected: Vec<&str> = overrides
-            .iter()
-            .filter(|(_, a)| a.protection.is_some())
-            .map(|(n, _)| n.as_str())
-            .collect();
+        let declared_with = |wanted: fn(&CookieOverride) -> bool| -> Vec<&str> {
+            let overrides = config.overrides.iter();
+            overrides
+                .filter(|(_, o)| wanted(o))
+                .map(|(n, _)| n.as_str())
+                .collect()
+        };
+        let protected = declared_with(|o| o.protection.is_some());
         if !protected.is_empty() && keys.is_none() {
             return Err(PolicyConfigError {
                 key: "keys".to_owned(),
@@ -162,11 +185,7 @@ impl CookiePolicy {
                 ),
             });
         }
-        let renamed_or_protected: Vec<&str> = overrides
-            .iter()
-            .filter(|(_, a)| a.prefix.is_some() || a.protection.is_some())
-            .map(|(n, _)| n.as_str())
-            .collect();
+        let renamed_or_protected = declared_with(|o| o.prefix.is_some() || o.protection.is_some());
         if config.on_violation == OnViolation::Report && !renamed_or_protected.is_empty() {
             return Err(PolicyConfigError {
                 key: "cookies.on_violation".to_owned(),
@@ -179,9 +198,8 @@ impl CookiePolicy {
         let cross_origin = Arc::new(CrossOrigin::new(&config.cross_origin)?);
         Ok(Self {
             config,
-            defaults,
-            overrides,
-            prefixed,
+            defaults: Declaration::new("", defaults),
+            declared,
             keys: Arc::new(ArcSwapOption::from(keys.map(Arc::new))),
             reported: Arc::default(),
             cross_origin,
@@ -241,10 +259,13 @@ impl CookiePolicy {
     /// The attributes the policy writes for the cookie `name`, given as
     /// declared (`sid`) or as sent on the wire (`__Host-sid`).
     pub fn attributes(&self, name: &str) -> &CookieAttributes {
-        self.overrides
-            .get(name)
-            .or_else(|| self.prefixed.get(name).and_then(|d| self.overrides.get(d)))
-            .unwrap_or(&self.defaults)
+        &self.declaration(name).attrs
+    }
+
+    /// What the policy gives the cookie `name`, given as declared (`sid`)
+    /// or as sent on the wire (`__Host-sid`).
+    pub(crate) fn declaration(&self, name: &str) -> &Declaration {
+        self.declared.get(name).unwrap_or(&self.defaults)
     }
 
     /// How a name sent by a client is read: a declared prefixed name
@@ -252,21 +273,21 @@ impl CookiePolicy {
     /// as itself, sensitive; a name declared with a prefix but sent plain
     /// not at all. Expects a name whose prefix, if any, is canonical.
     pub(crate) fn read_name(&self, wire: &str) -> WireName<'_> {
-        if let Some(declared) = self.prefixed.get(wire) {
-            return WireName::Read {
-                name: Some(declared),
+        match self.declared.get(wire) {
+            Some(d) if d.name != wire => WireName::Read {
+                name: Some(&d.name),
                 sensitive: true,
-                attrs: self.attributes(declared),
-            };
-        }
-        let attrs = self.attributes(wire);
-        if attrs.prefix.is_some() {
-            return WireName::MissingPrefix;
-        }
-        WireName::Read {
-            name: None,
-            sensitive: attrs.sensitive || rules::prefix_of(wire).is_some(),
-            attrs,
+                attrs: &d.attrs,
+            },
+            Some(d) if d.attrs.prefix.is_some() => WireName::MissingPrefix,
+            found => {
+                let attrs = &found.unwrap_or(&self.defaults).attrs;
+                WireName::Read {
+                    name: None,
+                    sensitive: attrs.sensitive || rules::prefix_of(wire).is_some(),
+                    attrs,
+                }
+            }
         }
     }
 

@@ -193,12 +193,12 @@ fn prepare_header<'a>(
     })
 }
 
-/// The usual header, read without the parser: the cookie the policy writes
-/// for the header's name and value (with the header's own `Max-Age`, if it
-/// has one), when the header is exactly that cookie's canonical text, as
-/// `policy.cookie(..)` and actix-web write it. The canonical text of a
-/// cookie reads back as that very cookie, so this is what
-/// [`SetCookie::parse`] would return; any other header is parsed.
+/// The usual header, read without the parser: exactly the policy's text
+/// ([`PolicyText`](crate::set_cookie::PolicyText)) for the header's name
+/// and value, with the header's own `Max-Age` if it has one, as
+/// `policy.cookie(..)` and actix-web write it. Returns the cookie that
+/// [`SetCookie::parse`] would read from it, filled from the policy (which
+/// changes nothing); any other header is parsed.
 fn as_the_policy_writes<'a>(
     policy: &'a CookiePolicy,
     header: &'a str,
@@ -208,21 +208,22 @@ fn as_the_policy_writes<'a>(
     if rules::check_name(name).is_err() || rules::check_value(name, value).is_err() {
         return None;
     }
-    // Max-Age, when written, is in the policy's text once.
-    let max_age =
-        match grammar::split_at(header, b';').find_map(|part| part.strip_prefix(" Max-Age=")) {
-            Some(seconds) => Some(seconds.parse().ok()?),
-            None => None,
-        };
+    let declaration = policy.declaration(name);
+    let attrs = &declaration.attrs;
+    // A prefix adds attributes of its own (R7, R8), and a declared one
+    // renames the cookie: those are parsed.
+    if attrs.prefix.is_some() || rules::prefix_of(name).is_some() {
+        return None;
+    }
+    let max_age = declaration.text.lifetime_in(&header[pair.len()..])?;
     let mut cookie = SetCookie {
         name: name.into(),
         value: value.into(),
         max_age,
         ..SetCookie::default()
     };
-    let attrs = policy.attributes(name);
     cookie.fill(attrs);
-    writes_exactly(header.as_bytes(), |out| cookie.write_to(out)).then_some((cookie, attrs))
+    Some((cookie, attrs))
 }
 
 /// The `Set-Cookie` that re-issues a rotated cookie: the policy's
@@ -292,23 +293,40 @@ fn unencoded_base64(header: HeaderValue) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{CookieOverride, Prefix};
+    use crate::config::{CookieOverride, Prefix, Priority, SameSite};
 
     #[test]
     fn the_policys_own_text_is_read_without_the_parser_and_reads_as_the_parser_would() {
         let policy = CookiePolicy::builder()
             .cookie("sid", CookieOverride::default().prefix(Prefix::Host))
+            .cookie(
+                "chip",
+                CookieOverride::default()
+                    .same_site(SameSite::None)
+                    .partitioned(true)
+                    .priority(Priority::High),
+            )
+            .cookie("remember", CookieOverride::default().max_age(600))
+            .cookie("wide", CookieOverride::default().domain("example.com"))
             .build()
             .unwrap();
         let taken = [
             "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/",
             "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600",
-            "__Host-sid=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            "username=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0",
             "q=\"x\"; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0",
+            "chip=1; HttpOnly; SameSite=None; Secure; Path=/; Partitioned; Priority=High",
+            "chip=1; HttpOnly; SameSite=None; Secure; Path=/; Max-Age=60; Partitioned; Priority=High",
+            "remember=1; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=600",
+            "remember=1; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=5",
+            "wide=1; HttpOnly; SameSite=Lax; Secure; Path=/; Domain=example.com",
         ];
         for header in taken {
+            let mut parsed = SetCookie::parse(header).unwrap();
+            parsed.fill(policy.attributes(&parsed.name));
             let read = as_the_policy_writes(&policy, header).map(|(c, _)| c);
-            assert_eq!(read, Some(SetCookie::parse(header).unwrap()), "{header}");
+            assert_eq!(read, Some(parsed), "{header}");
+            assert_eq!(read.unwrap().to_string(), header);
         }
         let parsed = [
             // Not exactly the policy's text: lower case, order, extra or
@@ -317,11 +335,25 @@ mod tests {
             "username=alice; SameSite=Lax; HttpOnly; Secure; Path=/",
             "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/app",
             "username=alice; HttpOnly; SameSite=Lax; Path=/",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/;",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Partitioned",
             "username=alice",
             "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=+5",
             "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=05",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=99999999999999999999",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=5; Max-Age=5",
+            "username=alice; HttpOnly; SameSite=Lax; Secure; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "chip=1; HttpOnly; SameSite=None; Secure; Path=/; Partitioned",
+            "chip=1; HttpOnly; SameSite=None; Secure; Path=/; Priority=High; Max-Age=60",
+            // The policy gives `remember` a lifetime, which this one lacks.
+            "remember=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            // A prefix adds attributes of its own, a declared one renames.
+            "__Host-sid=1; HttpOnly; SameSite=Lax; Secure; Path=/",
             "sid=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            "__Secure-x=1; HttpOnly; SameSite=Lax; Secure; Path=/",
             "a b=1; HttpOnly; SameSite=Lax; Secure; Path=/",
+            "a=b c; HttpOnly; SameSite=Lax; Secure; Path=/",
             "novalue",
         ];
         for header in parsed {

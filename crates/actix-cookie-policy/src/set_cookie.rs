@@ -407,12 +407,25 @@ impl<'a> SetCookie<'a> {
 impl SetCookie<'_> {
     /// Writes the canonical form: actix-web's order, then the two
     /// attributes the `cookie` crate does not write. The one rendering of a
-    /// `Set-Cookie`: `Display` and the layer's "already canonical?" check
-    /// both write through it.
+    /// `Set-Cookie`: `Display`, [`PolicyText`] and the layer's "already
+    /// canonical?" check all write through it.
     pub(crate) fn write_to<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str(&self.name)?;
         out.write_str("=")?;
         out.write_str(&self.value)?;
+        self.write_before_lifetime(out)?;
+        if let Some(max_age) = self.max_age {
+            out.write_str("; Max-Age=")?;
+            out.write_str(itoa::Buffer::new().format(max_age.max(0)))?;
+        }
+        if let Some(expires) = self.expires {
+            write!(out, "; Expires={}", httpdate::HttpDate::from(expires))?;
+        }
+        self.write_after_lifetime(out)
+    }
+
+    /// The attributes written between `name=value` and the lifetime.
+    fn write_before_lifetime<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         if self.http_only {
             out.write_str("; HttpOnly")?;
         }
@@ -431,13 +444,11 @@ impl SetCookie<'_> {
             out.write_str("; Domain=")?;
             out.write_str(domain)?;
         }
-        if let Some(max_age) = self.max_age {
-            out.write_str("; Max-Age=")?;
-            out.write_str(itoa::Buffer::new().format(max_age.max(0)))?;
-        }
-        if let Some(expires) = self.expires {
-            write!(out, "; Expires={}", httpdate::HttpDate::from(expires))?;
-        }
+        Ok(())
+    }
+
+    /// The attributes written after the lifetime.
+    fn write_after_lifetime<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         if self.partitioned {
             out.write_str("; Partitioned")?;
         }
@@ -446,6 +457,60 @@ impl SetCookie<'_> {
             out.write_str(priority.as_str())?;
         }
         Ok(())
+    }
+}
+
+/// The text the policy writes for the cookies of one name, made once when
+/// the policy is built: `name=value`, then `before`, then `; Max-Age=N`
+/// when the cookie has a lifetime, then `after`, in the canonical form of
+/// [`SetCookie`]. A header that is exactly this text is what the policy
+/// writes, and reads without the parser.
+#[derive(Debug, Clone)]
+pub(crate) struct PolicyText {
+    before: String,
+    after: String,
+    /// The policy gives these cookies a `Max-Age` of its own.
+    lifetime: bool,
+}
+
+impl PolicyText {
+    /// The text of cookies with the attributes `attrs`.
+    pub(crate) fn of(attrs: &CookieAttributes) -> Self {
+        let mut cookie = SetCookie::default();
+        cookie.fill(attrs);
+        let (mut before, mut after) = (String::new(), String::new());
+        // Writing into a String cannot fail.
+        let _ = cookie.write_before_lifetime(&mut before);
+        let _ = cookie.write_after_lifetime(&mut after);
+        Self {
+            before,
+            after,
+            lifetime: attrs.max_age.seconds().is_some(),
+        }
+    }
+
+    /// The `Max-Age` of a cookie whose header, after `name=value`, is
+    /// `attributes`, when that is exactly this text: `Some(None)` for a
+    /// cookie without one, `None` for any other text.
+    pub(crate) fn lifetime_in(&self, attributes: &str) -> Option<Option<i64>> {
+        let rest = attributes.strip_prefix(self.before.as_str())?;
+        let (max_age, rest) = match rest.strip_prefix("; Max-Age=") {
+            Some(rest) => {
+                let end = rest
+                    .bytes()
+                    .position(|b| !b.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                let digits = &rest[..end];
+                // Written as the policy writes a number: no sign, no leading zero.
+                if digits.len() > 1 && digits.starts_with('0') {
+                    return None;
+                }
+                (Some(digits.parse().ok()?), &rest[end..])
+            }
+            None if self.lifetime => return None,
+            None => (None, rest),
+        };
+        (rest == self.after).then_some(max_age)
     }
 }
 
