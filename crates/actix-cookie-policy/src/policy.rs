@@ -411,6 +411,11 @@ impl CookiePolicy {
         host: &dyn Fn() -> Option<String>,
     ) -> Result<bool, CookieError> {
         cookie.fill(attrs);
+        if attrs.protection.is_some() && cookie.is_removal(now) {
+            // A removal's value is never stored, and a protected cookie's
+            // plain value must never be sent (R21): send it empty.
+            cookie.value = Cow::Borrowed("");
+        }
         if let Some(protection) = attrs.protection
             && let Some(keys) = self.keys()
             && !cookie.is_removal(now)

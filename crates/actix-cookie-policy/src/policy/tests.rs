@@ -670,14 +670,23 @@ fn prepare_fills_seals_and_checks_what_will_be_sent() {
         .unprotect(Protection::Private, "p", sealed, now, Some(60))
         .unwrap();
     assert_eq!(opened.value, "alice");
-    // A removal is sent as it is: nothing to protect.
-    assert_eq!(
-        prepared("s=; Max-Age=0", None).unwrap(),
-        (
-            "s=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0".to_owned(),
-            true
-        )
-    );
+    // A removal is sent empty: nothing to protect, and the plain value of
+    // a protected cookie never leaves, even in a removal (R21).
+    for removal in [
+        "s=; Max-Age=0",
+        "s=topsecret; Max-Age=0",
+        "p=topsecret; Max-Age=-1",
+    ] {
+        let name = &removal[..1];
+        assert_eq!(
+            prepared(removal, None).unwrap(),
+            (
+                format!("{name}=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0"),
+                true
+            ),
+            "{removal}"
+        );
+    }
     assert_eq!(
         prepared("flag=1", None).unwrap(),
         (
